@@ -1,0 +1,16 @@
+"""zhengwen (正文): the article body, title and metadata of a scraped Chinese web page.
+
+>>> import zhengwen
+>>> doc = zhengwen.extract(page_text)
+>>> doc.title, doc.date, doc.body
+"""
+
+from __future__ import annotations
+
+from zhengwen.core import clean, extract
+from zhengwen.model import Decision, Document, Label, Line
+from zhengwen.options import Options
+
+__version__ = "0.1.0"
+
+__all__ = ["Decision", "Document", "Label", "Line", "Options", "__version__", "clean", "extract"]
