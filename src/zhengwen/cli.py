@@ -1,0 +1,413 @@
+"""The ``zhengwen`` command: argparse → Options → extract → io, and nothing else.
+
+Pages (files, folders or stdin) are printed as body text, JSON, TSV,
+Markdown or an ``--explain`` view; ``--jsonl`` runs a JSON Lines batch on
+all cores. The work itself is in :mod:`zhengwen.batch` and :mod:`zhengwen.io`.
+
+Exit status:
+
+* 0: every page or record succeeded.
+* 1: some pages or records failed. For JSONL, their output lines carry
+  ``error`` and ``line``; the messages are also on stderr.
+* 2: usage or input error: a bad option, a missing or unreadable file, an
+  unknown encoding, an output that cannot be written.
+* 130 (SIGINT, Ctrl-C) or 143 (SIGTERM): interrupted. The ``-o`` file being
+  written is removed, never left truncated; ``--output-dir`` keeps the
+  complete files written so far.
+* 141: stdout was closed early (``zhengwen --jsonl big.jsonl | head``); the
+  run stops quietly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import fields
+from typing import Any, BinaryIO, NoReturn
+
+from zhengwen import __version__
+from zhengwen.batch import (
+    MAX_RECORD_BYTES,
+    TEXT_FIELD,
+    PageConfig,
+    RecordConfig,
+    Stats,
+    available_cpus,
+    output_path,
+    run_jsonl,
+    run_pages,
+)
+from zhengwen.io import FORMATS, STDIN, AtomicWriter, check_encoding, expand_inputs
+from zhengwen.options import Options
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SIGINT = 128 + signal.SIGINT
+EXIT_SIGTERM = 128 + signal.SIGTERM
+EXIT_SIGPIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
+
+PROG = "zhengwen"
+
+EPILOG = """\
+examples:
+  zhengwen page.txt                       print the article body of one page
+  cat page.txt | zhengwen                 the same, as a filter
+  zhengwen --format json page.txt         title, date, source, authors, body, labels
+  zhengwen --explain page.txt | less -R   every line with its label and reason
+  zhengwen --encoding big5 old-page.txt   skip detection
+  zhengwen --format tsv --output-dir pred/ pages/
+                                          one pred/<stem>.tsv per page, ready for
+                                          shared/eval/score.py GOLD pred/
+  zhengwen --jsonl crawl.jsonl.gz -o out.jsonl
+                                          batch on all cores: each record gets
+                                          title, date, source, authors, editors, body
+  zcat crawl.jsonl.gz | zhengwen --jsonl --text-field content -j 8 > out.jsonl
+
+exit status:
+  0    every page or record succeeded
+  1    some pages or records failed (JSONL: error records, each with
+       "error" and "line"; N input lines always give N output lines)
+  2    usage or input error (bad option, missing file, unknown encoding)
+  130  interrupted by Ctrl-C, 143 by SIGTERM: an -o file is never left
+       half-written
+  141  stdout closed early (e.g. piped into head)
+"""
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup runs as for Ctrl-C."""
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While active, SIGTERM raises :class:`_Terminated` instead of killing at once.
+
+    Only the main thread can set signal handlers; elsewhere (an embedding
+    application's thread) the default is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> NoReturn:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _option_flag(group: Any, field: str, **kwargs: Any) -> None:
+    """Add ``--field-name`` for the Options field ``field``.
+
+    Its dest is the field name and its default SUPPRESS: a flag not given
+    leaves no attribute, so Options keeps its own default (never a copy here).
+    """
+    if field not in {f.name for f in fields(Options)}:
+        raise ValueError(f"Options has no field {field!r}")
+    flag = "--" + field.replace("_", "-")
+    group.add_argument(flag, dest=field, default=argparse.SUPPRESS, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser. Extraction flags have no defaults here: Options has them."""
+    defaults = Options()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Label every line of scraped Chinese web pages and print the article "
+        "body (正文) and metadata.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="page files (one text node per line), folders of them, or - for stdin "
+        "(the default); gzip/zstd input is undone",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "-f",
+        "--format",
+        choices=FORMATS,
+        help="text: the body (default); json: one object per page with metadata, "
+        "encoding and per-line labels; tsv: LABEL<TAB>TEXT per input line; "
+        "markdown: title as '# ' heading over the body",
+    )
+    out.add_argument(
+        "--explain",
+        action="store_true",
+        help="show every line with its label, score and reason, coloured by label",
+    )
+    out.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour --explain output: auto (default) when stdout is a terminal "
+        "and NO_COLOR is unset",
+    )
+    where = out.add_mutually_exclusive_group()
+    where.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (atomically: complete or absent; .gz/.zst compress) instead of stdout",
+    )
+    where.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="write one DIR/<stem>.<txt|json|tsv|md> per input page",
+    )
+
+    inp = parser.add_argument_group("input")
+    inp.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="decode pages with this codec instead of detecting (e.g. gb18030, big5)",
+    )
+
+    batch = parser.add_argument_group("batch (JSON Lines)")
+    batch.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="inputs are JSON Lines; write one JSON line per input line, "
+        "input fields kept and extracted fields added",
+    )
+    batch.add_argument(
+        "--text-field",
+        default=TEXT_FIELD,
+        metavar="NAME",
+        help=f"field holding the page text (default: {TEXT_FIELD})",
+    )
+    batch.add_argument(
+        "--keep-labels",
+        action="store_true",
+        help="add every line's label, score and reason (field 'lines')",
+    )
+    batch.add_argument(
+        "--max-record-bytes",
+        type=_positive_int,
+        default=MAX_RECORD_BYTES,
+        metavar="N",
+        help=f"longer input lines become error records (default: {MAX_RECORD_BYTES})",
+    )
+    batch.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help=f"worker processes (default: all {available_cpus()} usable CPUs; 1 = no pool)",
+    )
+    batch.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="progress bar on stderr (default: for --jsonl and --output-dir runs "
+        "when stderr is a terminal)",
+    )
+    batch.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+
+    ext = parser.add_argument_group("extraction (fields of zhengwen.Options)")
+    favor = ext.add_mutually_exclusive_group()
+    shift = defaults.precision_shift
+    _option_flag(
+        favor,
+        "favor_precision",
+        action="store_true",
+        help=f"keep less boilerplate, lose some body (threshold +{shift})",
+    )
+    _option_flag(
+        favor,
+        "favor_recall",
+        action="store_true",
+        help=f"keep more body, let some boilerplate in (threshold -{shift})",
+    )
+    _option_flag(
+        ext,
+        "body_threshold",
+        type=float,
+        metavar="P",
+        help=f"body probability (0..1) a line needs (default: {defaults.body_threshold})",
+    )
+    _option_flag(
+        ext,
+        "max_line_chars",
+        type=int,
+        metavar="N",
+        help=f"characters of a line looked at for features (default: {defaults.max_line_chars})",
+    )
+    return parser
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    """Options with exactly the extraction flags that were given applied.
+
+    Raises ``ValueError``/``TypeError`` (from Options) for invalid values.
+    """
+    given = {f.name: getattr(args, f.name) for f in fields(Options) if hasattr(args, f.name)}
+    return Options().override(**given)
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Reject combinations that make no sense (argparse's exit 2)."""
+    if args.explain and args.format is not None:
+        parser.error("--explain and --format exclude each other")
+    if args.jsonl:
+        if args.format not in (None, "json") or args.explain:
+            parser.error("--jsonl always writes JSON Lines; drop --format/--explain")
+        if args.output_dir is not None:
+            parser.error("--output-dir is for page files; with --jsonl use -o FILE")
+        if args.encoding is not None:
+            parser.error("JSON Lines input is UTF-8; --encoding is for page files")
+    if args.encoding is not None:
+        try:
+            check_encoding(args.encoding)
+        except LookupError:
+            parser.error(f"unknown encoding: {args.encoding}")
+
+
+def _output(path: str | None) -> AtomicWriter | nullcontext[BinaryIO]:
+    """Where the single output stream goes: an atomic file, or stdout."""
+    if path is None or path == STDIN:
+        return nullcontext(sys.stdout.buffer)
+    return AtomicWriter(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_args(parser, args)
+    try:
+        options = options_from(args)
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+
+    if not args.files and sys.stdin is not None and sys.stdin.isatty():
+        parser.error("no input: give FILE arguments or pipe a page into stdin")
+    inputs = expand_inputs(args.files)
+    for path in inputs:
+        if path != STDIN and not os.path.isfile(path):
+            reason = "no such file" if not os.path.exists(path) else "not a file"
+            _warn(f"cannot read {path}: {reason}")
+            return EXIT_USAGE
+    if not inputs:
+        _warn("no input files found in " + ", ".join(args.files))
+        return EXIT_USAGE
+
+    # By default a bar only for batch runs: over a page printed to the terminal it is noise.
+    batch_run = args.jsonl or args.output_dir is not None
+    progress = (batch_run and sys.stderr.isatty()) if args.progress is None else args.progress
+    jobs = args.jobs or available_cpus()
+    stats = Stats(noun="record" if args.jsonl else "page")
+    try:
+        with _sigterm_raises():
+            if args.jsonl:
+                return _main_jsonl(args, options, inputs, jobs, progress, stats)
+            return _main_pages(args, options, inputs, jobs, progress, stats)
+    except (KeyboardInterrupt, _Terminated) as exc:
+        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated"
+        kept = f"; {args.output} not written" if args.output not in (None, STDIN) else ""
+        _warn(f"{what} after {stats.summary()}{kept}")
+        return EXIT_SIGINT if isinstance(exc, KeyboardInterrupt) else EXIT_SIGTERM
+    except BrokenPipeError:
+        # The reader went away (`zhengwen --jsonl big | head`): stop quietly, and
+        # point stdout at /dev/null so that the interpreter's final flush does not
+        # raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_SIGPIPE
+    except OSError as exc:
+        _warn(f"cannot write output: {exc}")
+        return EXIT_USAGE
+
+
+def _main_jsonl(
+    args: argparse.Namespace,
+    options: Options,
+    inputs: list[str],
+    jobs: int,
+    progress: bool,
+    stats: Stats,
+) -> int:
+    config = RecordConfig(
+        options=options,
+        text_field=args.text_field,
+        keep_labels=args.keep_labels,
+        max_record_bytes=args.max_record_bytes,
+        source_names=len(inputs) > 1,
+    )
+    with _output(args.output) as out:
+        run_jsonl(inputs, out, config, jobs, stats, progress=progress)
+        out.flush()
+    for problem in stats.problems:
+        _warn(problem)
+    if not args.quiet:
+        _warn(stats.summary())
+    if stats.problems:
+        return EXIT_USAGE
+    return EXIT_FAILED if stats.errors else EXIT_OK
+
+
+def _main_pages(
+    args: argparse.Namespace,
+    options: Options,
+    inputs: list[str],
+    jobs: int,
+    progress: bool,
+    stats: Stats,
+) -> int:
+    fmt = "explain" if args.explain else (args.format or "text")
+    to_terminal = args.output in (None, STDIN) and args.output_dir is None
+    colour = args.color == "always" or (
+        args.color == "auto"
+        and to_terminal
+        and sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+    )
+    config = PageConfig(
+        options=options,
+        format=fmt,
+        encoding=args.encoding,
+        colour=colour,
+        headers=fmt == "explain" and len(inputs) > 1,
+    )
+    if args.output_dir is not None:
+        seen: dict[str, str] = {}
+        for path in inputs:
+            target = str(output_path(args.output_dir, path, fmt))
+            if target in seen:
+                _warn(f"{seen[target]} and {path} would both write {target}")
+                return EXIT_USAGE
+            seen[target] = path
+        os.makedirs(args.output_dir, exist_ok=True)
+        status = run_pages(
+            inputs, config, jobs, stats, output_dir=args.output_dir, progress=progress, warn=_warn
+        )
+        if not args.quiet:
+            _warn(stats.summary())
+        return status
+    with _output(args.output) as out:
+        status = run_pages(inputs, config, jobs, stats, out=out, progress=progress, warn=_warn)
+    return status

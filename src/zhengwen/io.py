@@ -1,0 +1,505 @@
+"""Bytes in, bytes out: decoding pages, opening (compressed) inputs, writing outputs safely.
+
+Nothing here knows how a page is labelled; it turns files and streams into
+``str`` for :func:`zhengwen.extract` and turns its results into the bytes the
+command line writes.
+
+* :func:`decode` finds a page's encoding (BOM, then strict UTF-8, then
+  charset-normalizer with a mild preference for Chinese encodings) and never
+  raises on bad bytes: they become U+FFFD and are counted.
+* :func:`open_input` opens a path or ``-`` (stdin) for reading bytes, undoing
+  gzip or zstd compression found by the stream's magic bytes.
+* :func:`iter_lines` streams the lines of such a stream with a cap on each
+  line's size, so a 2 GB line costs no more memory than the cap.
+* :class:`AtomicWriter` writes a file through a temporary sibling and
+  ``os.replace``: a run that dies leaves either the complete file or none.
+* ``format_*`` render a Document as text, JSON, TSV, Markdown or the
+  ``--explain`` view.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from zhengwen.model import Document
+
+STDIN = "-"
+"""The path that means standard input (and, for ``-o``, standard output)."""
+
+REPLACEMENT = "\ufffd"
+
+# Byte-order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+# A mark picks the codec but stays in the text as U+FEFF at the start of line 1:
+# lines are kept exactly as given, and the eval gold keeps it too (a BOM-only
+# first line in cwce-35687fb1), so TSV output still lines up with the gold.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# GBK and GB2312 are subsets of GB18030; decoding as the superset loses nothing
+# and keeps the characters a GBK-labelled page uses beyond GBK (common in practice).
+_SUPERSET = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "hz": "gb18030"}
+
+# Encodings a Chinese page is written in. charset-normalizer reads short Big5
+# text as cp932 (Shift-JIS) or cp949 with equal confidence, so when its first
+# answer is another language's encoding we ask again among these alone.
+_CHINESE_ENCODINGS = ["gb18030", "big5", "cp950", "big5hkscs", "utf_16", "utf_32"]
+
+# Largest charset-normalizer "chaos" (share of odd-looking characters, 0..1)
+# at which a Chinese reading wins over a non-Chinese one. Set between the values
+# seen on samples: a short Big5 headline read as Big5 scores 0.013, while
+# Japanese EUC-JP and Korean EUC-KR text forced into Big5/GB18030 score 0.089
+# and 0.163.
+_CHINESE_PREFERENCE_MAX_CHAOS = 0.05
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A page's text with how it was decoded.
+
+    ``encoding`` is the Python codec name that was used (``utf-8``,
+    ``utf-16-le``, ``gb18030``, ``big5``, ...); ``replaced`` is
+    how many undecodable byte sequences became U+FFFD.
+    """
+
+    text: str
+    encoding: str
+    replaced: int
+
+
+# --------------------------------------------------------------------------- decoding
+
+_COUNTING_HANDLER = "zhengwen.count-replace"
+_counter = threading.local()
+_handler_registered = False
+
+
+def _count_and_replace(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: replace like ``errors="replace"``, and count."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _counter.n = getattr(_counter, "n", 0) + 1
+    return REPLACEMENT, exc.end
+
+
+def decode_with(data: bytes, encoding: str) -> Decoded:
+    """``data`` decoded as ``encoding``, bad sequences replaced and counted.
+
+    Raises ``LookupError`` for an unknown encoding name.
+    """
+    global _handler_registered
+    if not _handler_registered:
+        # Registered on first use, not at import: importing zhengwen changes no global state.
+        codecs.register_error(_COUNTING_HANDLER, _count_and_replace)
+        _handler_registered = True
+    _counter.n = 0
+    text = data.decode(encoding, errors=_COUNTING_HANDLER)
+    return Decoded(text, encoding, _counter.n)
+
+
+def detect_encoding(data: bytes) -> str:
+    """The codec name ``data`` is most likely written in (never raises).
+
+    Order: a byte-order mark; strict UTF-8 (by far the common case, and a
+    cheap test); charset-normalizer, preferring a Chinese reading over another
+    East Asian one when it looks as clean (see ``_CHINESE_ENCODINGS``); for
+    damaged bytes that no codec reads cleanly, :func:`_detect_damaged`.
+    """
+    for bom, bom_encoding in _BOMS:
+        if data.startswith(bom):
+            return bom_encoding
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+
+    import charset_normalizer  # lazy: costs ~50 ms to import, and most pages are UTF-8
+
+    best = charset_normalizer.from_bytes(data).best()
+    name: str | None = _canonical(best.encoding) if best is not None else None
+    if name is None or name not in _chinese_canonical():
+        chinese = charset_normalizer.from_bytes(data, cp_isolation=_CHINESE_ENCODINGS).best()
+        if chinese is not None and (
+            best is None or chinese.chaos <= max(best.chaos, _CHINESE_PREFERENCE_MAX_CHAOS)
+        ):
+            name = _canonical(chinese.encoding)
+    return name or _detect_damaged(data)
+
+
+# Tried, in this order of preference on ties, for bytes that no codec reads whole.
+_DAMAGED_CANDIDATES = ("utf-8", "gb18030", "big5")
+
+
+def _detect_damaged(data: bytes) -> str:
+    """The encoding of a page with bad bytes in it (cut short, a stray byte, mixed).
+
+    charset-normalizer rejects any codec that fails anywhere, so a GBK page
+    cut mid-character gets no answer. For each candidate, the bytes it
+    cannot read are dropped and charset-normalizer is asked about the rest;
+    a candidate it confirms is plausible. Of those, the one with the fewest
+    undecodable sequences wins. Counting alone is not enough: Big5 bytes
+    read as GB18030 with almost no errors, but the detector then names Big5,
+    which rules GB18030 out. Failing every check, the fewest replacements.
+    """
+    import charset_normalizer
+
+    replaced: dict[str, int] = {}
+    confirmed: list[str] = []
+    for candidate in _DAMAGED_CANDIDATES:
+        decoded = decode_with(data, candidate)
+        replaced[candidate] = decoded.replaced
+        cleaned = decoded.text.replace(REPLACEMENT, "").encode(candidate, errors="ignore")
+        found = charset_normalizer.from_bytes(
+            cleaned, cp_isolation=[*_CHINESE_ENCODINGS, "utf_8", "ascii"]
+        ).best()
+        if found is not None and _canonical(found.encoding) in (candidate, "ascii"):
+            confirmed.append(candidate)
+    return min(confirmed or _DAMAGED_CANDIDATES, key=replaced.__getitem__)
+
+
+def _canonical(name: str) -> str:
+    """Python's own spelling of a codec name, GB subsets mapped to GB18030."""
+    canonical = codecs.lookup(name).name
+    return _SUPERSET.get(canonical, canonical)
+
+
+def _chinese_canonical() -> set[str]:
+    return {_canonical(n) for n in _CHINESE_ENCODINGS}
+
+
+def decode(data: bytes, encoding: str | None = None) -> Decoded:
+    """A page's bytes as text; ``encoding`` (a codec name) overrides detection.
+
+    Never raises on bad bytes (they are replaced and counted in
+    ``Decoded.replaced``); raises ``LookupError`` for an unknown ``encoding``.
+    """
+    if encoding is None:
+        encoding = detect_encoding(data)
+    return decode_with(data, encoding)
+
+
+def check_encoding(name: str) -> str:
+    """``name`` if Python has a text codec by it; ``LookupError`` otherwise."""
+    info = codecs.lookup(name)
+    if not getattr(info, "_is_text_encoding", True):
+        raise LookupError(f"{name!r} is not a text encoding")
+    return name
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@contextmanager
+def open_input(path: str) -> Iterator[BinaryIO]:
+    """A binary stream over ``path`` (``-`` for stdin), decompressed if gzip or zstd.
+
+    A context manager; it closes what it opened, never stdin. Compression is
+    recognised by magic bytes, not by the file name, so a pipe
+    (``cat x.jsonl.gz | zhengwen --jsonl``) works too. Raises ``OSError`` if
+    the file cannot be opened, and ``RuntimeError`` for zstd input when the
+    ``zstandard`` package is missing.
+    """
+    with ExitStack() as stack:
+        raw: BinaryIO
+        if path == STDIN:
+            raw = sys.stdin.buffer
+            if not hasattr(raw, "peek"):  # e.g. a BytesIO under test
+                raw = io.BufferedReader(_NonClosing(raw))
+        else:
+            raw = stack.enter_context(open(path, "rb"))
+        head = raw.peek(4)[:4]  # type: ignore[attr-defined]
+        if head.startswith(_GZIP_MAGIC):
+            import gzip
+
+            yield stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))  # type: ignore[misc]
+        elif head.startswith(_ZSTD_MAGIC):
+            zstandard: Any = _import_zstandard(path)
+            reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
+            # zstandard's reader has no readline; a BufferedReader over it does.
+            yield stack.enter_context(io.BufferedReader(reader))
+        else:
+            yield raw
+
+
+class _NonClosing(io.RawIOBase):
+    """A raw stream reading from another without ever closing it (for stdin)."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._inner.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
+
+
+def _import_zstandard(path: str) -> Any:
+    """The ``zstandard`` module, or a RuntimeError saying how to get it."""
+    try:
+        import zstandard  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        raise RuntimeError(
+            f"{path} is zstd-compressed; install the 'zstd' extra "
+            "(pip install 'zhengwen[zstd]') to read it"
+        ) from exc
+    return zstandard
+
+
+def read_bytes(path: str) -> bytes:
+    """All bytes of ``path`` (``-`` for stdin), decompressed if compressed."""
+    with open_input(path) as stream:
+        return stream.read()
+
+
+@dataclass(frozen=True, slots=True)
+class TooLong:
+    """Stands in for a line longer than the cap; only its size is kept."""
+
+    size: int
+
+
+def iter_lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | TooLong]:
+    """The lines of ``stream`` (without their ``\\n``), each at most ``max_bytes``.
+
+    A longer line is read through in bounded pieces and yielded as
+    :class:`TooLong`, so memory stays at about ``max_bytes`` whatever the input.
+    A final line without ``\\n`` is a line; an empty stream has none.
+    """
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        if line.endswith(b"\n"):
+            yield line[:-1]
+            continue
+        if len(line) <= max_bytes:  # last line, no newline
+            yield line
+            return
+        size = len(line)
+        while True:  # skip the rest of the over-long line
+            piece = stream.readline(1 << 20)
+            size += len(piece)
+            if not piece or piece.endswith(b"\n"):
+                break
+        yield TooLong(size - (1 if piece.endswith(b"\n") else 0))
+
+
+def expand_inputs(paths: list[str]) -> list[str]:
+    """``paths`` with each directory replaced by its visible files, sorted.
+
+    ``-`` and files pass through; missing paths pass through too, so that the
+    caller reports them. No inputs at all means stdin.
+    """
+    if not paths:
+        return [STDIN]
+    out: list[str] = []
+    for p in paths:
+        if p != STDIN and os.path.isdir(p):
+            out.extend(
+                str(child)
+                for child in sorted(Path(p).iterdir())
+                if child.is_file() and not child.name.startswith(".")
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def output_stem(path: str) -> str:
+    """The name an input's output file gets: its file name less the extension.
+
+    A compression suffix goes too (``a/page.txt.gz`` gives ``page``); stdin
+    gives ``stdin``.
+    """
+    if path == STDIN:
+        return "stdin"
+    p = Path(path)
+    if p.suffix in (".gz", ".zst"):
+        p = p.with_suffix("")
+    return p.stem
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class AtomicWriter:
+    """A binary file that appears at ``path`` only when complete.
+
+    Writes go to a temporary file beside ``path``; leaving the ``with`` block
+    normally fsyncs it and renames it over ``path`` (``os.replace`` is atomic
+    on one file system). Leaving on an exception, KeyboardInterrupt included,
+    deletes it, so a killed or failed run never leaves a truncated file that
+    looks complete. A ``path`` ending in ``.gz`` or ``.zst`` is compressed.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._tmp: str | None = None
+        self._raw: IO[bytes] | None = None
+        self._stream: BinaryIO | None = None
+        self._closers: list[object] = []
+
+    def __enter__(self) -> BinaryIO:
+        fd, self._tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        self._raw = os.fdopen(fd, "wb")
+        stream: BinaryIO = self._raw
+        if self.path.suffix == ".gz":
+            import gzip
+
+            stream = gzip.GzipFile(fileobj=self._raw, mode="wb")  # type: ignore[assignment]
+            self._closers.append(stream)
+        elif self.path.suffix == ".zst":
+            zstandard = _import_zstandard(str(self.path))
+            stream = zstandard.ZstdCompressor().stream_writer(self._raw, closefd=False)
+            self._closers.append(stream)
+        self._stream = stream
+        return stream
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._raw is not None and self._tmp is not None
+        try:
+            if exc_type is None:
+                for closer in self._closers:
+                    closer.close()  # type: ignore[attr-defined]  # flushes the compressor's trailer
+                self._raw.flush()
+                os.fsync(self._raw.fileno())
+                self._raw.close()
+                # mkstemp makes the file 0600; give it the permissions a plain open() would.
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(self._tmp, 0o666 & ~umask)
+                os.replace(self._tmp, self.path)
+                self._tmp = None
+        finally:
+            if self._tmp is not None:
+                self._raw.close()
+                try:
+                    os.unlink(self._tmp)
+                except OSError:
+                    pass
+
+
+def dump_json_line(record: dict[str, object]) -> bytes:
+    """``record`` as one line of JSON (UTF-8, ending in ``\\n``).
+
+    Strings with lone surrogates (legal in JSON input, not in UTF-8) are
+    written as ``\\ud800`` escapes instead of failing.
+    """
+    try:
+        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(record, ensure_ascii=True) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- formats
+
+FORMATS = ("text", "json", "tsv", "markdown")
+EXTENSIONS = {"text": "txt", "json": "json", "tsv": "tsv", "markdown": "md", "explain": "explain"}
+
+# A line that Markdown would read as markup at its start: heading, quote,
+# list item, rule, setext underline, fence, table row or HTML.
+_MARKDOWN_LEADING = re.compile(r"^(\s*)([#>+*=|<~`-]|\d+[.)])")
+
+
+def format_text(doc: Document) -> str:
+    """The body, newline-terminated (nothing for an empty body)."""
+    return doc.body + "\n" if doc.body else ""
+
+
+def format_json(doc: Document, decoded: Decoded | None = None, name: str | None = None) -> str:
+    """One line of JSON: ``Document.to_dict()`` plus the input's name and encoding.
+
+    ``encoding`` and ``replaced`` (undecodable byte sequences) come from
+    ``decoded``; ``file`` is ``name``.
+    """
+    out: dict[str, object] = {}
+    if name is not None:
+        out["file"] = name
+    if decoded is not None:
+        out["encoding"] = decoded.encoding
+        out["replaced"] = decoded.replaced
+    out.update(doc.to_dict())
+    return dump_json_line(out).decode("utf-8")
+
+
+def format_tsv(doc: Document) -> str:
+    """``LABEL<TAB>TEXT`` for every line, the gold format of the eval set."""
+    return "".join(f"{ln.label.value}\t{ln.text}\n" for ln in doc.lines)
+
+
+def format_markdown(doc: Document) -> str:
+    """The title as a ``# `` heading over the body, one paragraph per body line.
+
+    Lines that would read as Markdown markup get their first character escaped.
+    """
+    parts: list[str] = []
+    if doc.title:
+        parts.append("# " + " ".join(doc.title.split("\n")))
+    parts.extend(
+        _MARKDOWN_LEADING.sub(r"\1\\\2", line) for line in doc.body.split("\n") if line.strip()
+    )
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+# ANSI SGR colours by label value: body stands out, boilerplate recedes.
+_COLOURS = {
+    "body": "32",  # green
+    "title": "1;36",  # bold cyan
+    "meta": "36",  # cyan
+    "nav": "2",  # dim
+    "related": "35",  # magenta
+    "pager": "34",  # blue
+    "share": "33",  # yellow
+    "footer": "2",  # dim
+    "comment": "33",  # yellow
+    "other": "31",  # red
+}
+
+
+def format_explain(doc: Document, colour: bool) -> str:
+    """Each line with its number, label, score and reason, for a person to check.
+
+    With ``colour``, each row is coloured by its label (ANSI escapes).
+    """
+    rows: list[str] = []
+    width = max((len(ln.reason) for ln in doc.lines), default=0)
+    width = min(width, 32)
+    for ln in doc.lines:
+        head = f"{ln.index + 1:>4} {ln.label.value:<7} {ln.score:4.2f} {ln.reason:<{width}}"
+        row = f"{head} | {ln.text}"
+        if colour:
+            row = f"\x1b[{_COLOURS.get(ln.label.value, '0')}m{row}\x1b[0m"
+        rows.append(row + "\n")
+    return "".join(rows)
