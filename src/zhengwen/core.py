@@ -1,28 +1,51 @@
-"""The pipeline entry points (placeholder while the stages are built)."""
+"""The pipeline: normalize → features → classify (context-free) → decode (context) → metadata.
+
+``extract`` reads top to bottom like the table of contents of the package.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from zhengwen import classify, decode, metadata, reasons
 from zhengwen.model import Document, Label, Line
+from zhengwen.normalize import feature_text, split_lines
 from zhengwen.options import DEFAULT, Options
 
-
 def extract(text: str, options: Options | None = None, **overrides: Any) -> Document:
-    """Label every line of ``text`` and return the page's Document."""
-    opts = (options or DEFAULT).override(**overrides) if overrides else (options or DEFAULT)
-    del opts
-    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if raw and raw[-1] == "":
-        raw.pop()
+    """Label every line of a page's scraped text and collect its body and metadata.
+
+    Takes the page as one ``str``, one text node per line. Gives a ``Document``
+    whose ``lines`` has one entry per input line, in order.
+    """
+    opts = options or DEFAULT
+    if overrides:
+        opts = opts.override(**overrides)
+    raw = split_lines(text)
+    folded = [feature_text(line, opts.max_line_chars) for line in raw]
+    page = decode.decide(folded, opts.threshold, (classify.load("pass1"), classify.load("pass2")))
+    why = reasons.explain(folded, page)
     lines = [
-        Line(i, t, Label.BODY if len(t) > 40 else Label.OTHER, 0.0, "placeholder")
-        for i, t in enumerate(raw)
+        Line(i, raw[i], page.labels[i], float(page.body_belief[i]), why[i])
+        for i in range(len(raw))
     ]
-    body = "\n".join(ln.text for ln in lines if ln.label is Label.BODY)
-    return Document(None, None, None, [], [], body, lines)
+    meta = metadata.collect(lines)
+    body = "\n".join(line.text for line in lines if line.label is Label.BODY)
+    return Document(
+        title=meta.title,
+        date=meta.date,
+        source=meta.source,
+        authors=meta.authors,
+        editors=meta.editors,
+        body=body,
+        lines=lines,
+        reasons=Counter(why),
+    )
 
 
 def clean(text: str, options: Options | None = None, **overrides: Any) -> str:
-    """The body text of ``text`` alone."""
+    """The body text of a page alone (``extract(...).body``)."""
     return extract(text, options, **overrides).body
+
+

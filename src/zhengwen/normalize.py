@@ -1,0 +1,37 @@
+"""Split a page into its lines, and make the folded form that features read.
+
+The input lines are never rewritten: ``split_lines`` returns them exactly, and
+``feature_text`` only derives a second form for counting.
+"""
+
+from __future__ import annotations
+
+import regex
+
+# Whitespace of every width, and the invisible characters scrapers leave in
+# (zero-width space/joiners, BOM, soft hyphen, word joiner). Full-width
+# punctuation is *not* folded: ，。 are evidence.
+_INVISIBLE = regex.compile(r"[\s\u200b-\u200f\u2028-\u202f\u2060-\u2064\ufeff\u00ad]+")
+
+
+def split_lines(text: str) -> list[str]:
+    """The page's lines, split on LF, CRLF or CR; a final line break adds no line.
+
+    Only these three break a line: Unicode's other separators (U+2028, form
+    feed) stay inside their line, as a scraper that wrote them meant.
+    """
+    if not text:
+        return []
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def feature_text(line: str, max_chars: int) -> str:
+    """The line without whitespace or invisible characters, cut to ``max_chars``."""
+    if len(line) > max_chars:
+        line = line[:max_chars]
+    return _INVISIBLE.sub("", line)

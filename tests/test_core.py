@@ -1,0 +1,106 @@
+"""The library's contract on the seed page and on hand-made pages."""
+
+from __future__ import annotations
+
+import pytest
+
+import zhengwen
+from zhengwen import Label, Options
+
+
+def test_seed_labels_equal_gold(seed_text: str, seed_gold: tuple[list[str], list[str]]) -> None:
+    labels, texts = seed_gold
+    doc = zhengwen.extract(seed_text)
+    assert [ln.text for ln in doc.lines] == texts
+    wrong = [(ln.index, ln.label.value, g, ln.text[:30]) for ln, g in zip(doc.lines, labels) if ln.label.value != g]
+    assert wrong == []
+
+
+def test_seed_metadata(seed_text: str) -> None:
+    doc = zhengwen.extract(seed_text)
+    assert doc.title == "掀起学习党的二十大精神热潮 坚决把党的二十大决策部署变成车谷生动实践"
+    assert doc.date == "2022-11-14T16:28:00"
+    assert doc.source == "武汉开发区"
+    assert doc.editors == ["吕作璐", "蒋秋雨"]
+
+
+def test_body_is_the_body_lines_verbatim(seed_text: str) -> None:
+    doc = zhengwen.extract(seed_text)
+    assert doc.body == "\n".join(ln.text for ln in doc.lines if ln.label is Label.BODY)
+    assert zhengwen.clean(seed_text) == doc.body
+    assert doc.body.startswith("新征程是充满光荣和梦想的远征")
+
+
+def test_every_line_has_a_reason_and_counts_add_up(seed_text: str) -> None:
+    doc = zhengwen.extract(seed_text)
+    assert all(ln.reason for ln in doc.lines)
+    assert sum(doc.reasons.values()) == len(doc.lines)
+
+
+def test_related_header_reason(seed_text: str) -> None:
+    doc = zhengwen.extract(seed_text)
+    header = next(ln for ln in doc.lines if ln.text == "为你推荐")
+    assert header.label is Label.RELATED
+    assert header.reason == "section_header:为你推荐"
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\n\n\n"])
+def test_empty_pages(text: str) -> None:
+    doc = zhengwen.extract(text)
+    assert doc.body == ""
+    assert doc.title is None
+    assert len(doc.lines) == len(text.split("\n")) - 1
+
+
+def test_line_endings_and_invisible_characters_do_not_change_labels(seed_text: str) -> None:
+    plain = [ln.label for ln in zhengwen.extract(seed_text).lines]
+    crlf = seed_text.replace("\n", "\r\n")
+    assert [ln.label for ln in zhengwen.extract(crlf).lines] == plain
+    noisy = "\ufeff" + seed_text.replace("。", "。\u200b")
+    assert [ln.label for ln in zhengwen.extract(noisy).lines] == plain
+
+
+def test_lines_keep_their_exact_text() -> None:
+    text = "首页\n\u3000\u3000这是一段正文，它有缩进。\r\n  尾部  \n"
+    doc = zhengwen.extract(text)
+    assert [ln.text for ln in doc.lines] == ["首页", "\u3000\u3000这是一段正文，它有缩进。", "  尾部  "]
+
+
+def test_options_reject_unknown_and_conflicting() -> None:
+    with pytest.raises(TypeError):
+        zhengwen.extract("x", no_such_option=1)
+    with pytest.raises(ValueError):
+        Options(favor_precision=True, favor_recall=True)
+    with pytest.raises(ValueError):
+        Options(body_threshold=2.0)
+
+
+def test_favor_precision_keeps_no_more_than_default(seed_text: str) -> None:
+    base = zhengwen.extract(seed_text).body.split("\n")
+    strict = zhengwen.extract(seed_text, favor_precision=True).body.split("\n")
+    loose = zhengwen.extract(seed_text, favor_recall=True).body.split("\n")
+    assert set(strict) <= set(base) <= set(loose)
+
+
+def test_traditional_page() -> None:
+    page = "\n".join(
+        [
+            "首頁",
+            "新聞",
+            "國際",
+            "颱風逼近 氣象局發布海上警報",
+            "2023-07-26 10:30",
+            "來源：中央社",
+            "中央氣象局今天上午發布海上颱風警報，提醒航行及作業船隻嚴加戒備，並注意強風巨浪。",
+            "氣象局表示，颱風暴風圈預計明天清晨接觸陸地，各地應做好防颱準備，避免前往海邊及山區。",
+            "民眾如有需要，可隨時上網查詢最新的颱風動態與各地風雨情形，並留意政府發布的訊息。",
+            "相關新聞",
+            "颱風假怎麼放？各縣市最新公告",
+            "版權所有 © 中央社",
+        ]
+    )
+    doc = zhengwen.extract(page)
+    assert doc.source == "中央社"
+    assert doc.date == "2023-07-26T10:30:00"
+    body = doc.body.split("\n")
+    assert len(body) == 3 and body[0].startswith("中央氣象局")

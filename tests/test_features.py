@@ -1,0 +1,67 @@
+"""Each feature pattern with a positive and a negative case; lexicon loading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zhengwen import lexicon
+from zhengwen.features import ALL_NAMES, col, line_features, page_features
+from zhengwen.normalize import feature_text, split_lines
+
+
+def feat(line: str, name: str) -> float:
+    return float(line_features([feature_text(line, 10_000)])[0, col(name)])
+
+
+@pytest.mark.parametrize(
+    ("name", "yes", "no"),
+    [
+        ("date_cover", "2022-11-14", "共计2022人"),
+        ("has_time", "16:28", "比分3:100"),
+        ("ago", "3小时前", "三个小时"),
+        ("list_start", "1、第一条", "2022年第一条"),
+        ("contact", "投稿邮箱: abc@163.com", "今天天气很好"),
+        ("legal", "京ICP备12345678号", "正文内容"),
+        ("meta_key", "来源：新华网", "来源于生活"),
+        ("byline", "（记者 张三）", "记者们说"),
+        ("ends_sentence", "这是一句话。", "这是标题"),
+        ("ends_sentence", "他说：“好。”", "他说：“好"),
+        ("starts_punct", "），1975年出生", "1975年出生"),
+        ("bracketed", "【相关新闻】", "相关新闻"),
+        ("lex_exact_related_header", "为你推荐", "为你推荐一本好书，它讲的是历史"),
+        ("lex_exact_related_header", "相關新聞", "新聞"),
+        ("lex_start_pager", "上一篇：某某", "这是上一篇文章说的"),
+        ("lex_exact_footer", "版权所有", "所有权"),
+    ],
+)
+def test_pattern_positive_and_negative(name: str, yes: str, no: str) -> None:
+    assert feat(yes, name) > 0
+    assert feat(no, name) == 0
+
+
+def test_han_counts_both_widths_of_punctuation() -> None:
+    half = line_features(["他说,今天下雨了!"])[0]
+    full = line_features(["他说，今天下雨了。"])[0]
+    assert half[col("han")] == full[col("han")] == 7
+    assert half[col("punct_ratio")] == full[col("punct_ratio")] > 0
+
+
+def test_han_beyond_bmp_and_lone_surrogates() -> None:
+    x = line_features(["𠀀𠀁", "a\ud800b"])
+    assert x[0, col("han")] == 2
+    assert x[1, col("chars")] == 3
+
+
+def test_page_features_shape_and_finite() -> None:
+    lines = split_lines("首页\n新闻\n\n标题\n正文第一段，内容很长。\n上一篇")
+    x = page_features([feature_text(s, 100) for s in lines])
+    assert x.shape == (len(lines), len(ALL_NAMES))
+    assert np.isfinite(x).all()
+
+
+def test_lexicons_load_and_are_nonempty() -> None:
+    for kind in lexicon.Kind:
+        words = lexicon.words(kind)
+        assert words and all(w and not any(c.isspace() for c in w) for w in words)
+    assert lexicon.exact_index()["为你推荐"]

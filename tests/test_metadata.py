@@ -1,0 +1,53 @@
+"""Metadata parsing, one case per rule, with negatives."""
+
+from __future__ import annotations
+
+import pytest
+
+from zhengwen.metadata import collect, parse_date
+from zhengwen.model import Label, Line
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2022-11-14 16:28:00", "2022-11-14T16:28:00"),
+        ("发布时间：2022年11月14日 16:28", "2022-11-14T16:28:00"),
+        ("2004/5/9", "2004-05-09"),
+        ("2024.05.15 08:58:52 来源：新华网", "2024-05-15T08:58:52"),
+        ("時間：2023年7月26日", "2023-07-26"),
+        ("2022-13-40", None),  # no such month or day
+        ("第12345号", None),
+        ("电话 0755-12345678", None),
+    ],
+)
+def test_parse_date(text: str, iso: str | None) -> None:
+    assert parse_date(text) == iso
+
+
+def _lines(*rows: tuple[Label, str]) -> list[Line]:
+    return [Line(i, t, lab, 0.0, "test") for i, (lab, t) in enumerate(rows)]
+
+
+def test_source_value_on_next_line() -> None:
+    meta = collect(
+        _lines((Label.TITLE, "标题"), (Label.META, "来源："), (Label.META, "新华网"))
+    )
+    assert meta.source == "新华网"
+
+
+def test_authors_and_editors_are_split() -> None:
+    meta = collect(
+        _lines(
+            (Label.TITLE, "标题"),
+            (Label.META, "采写: 记者李正东 郑奇悦、彭宇"),
+            (Label.META, "责任编辑：张三"),
+        )
+    )
+    assert meta.authors == ["李正东", "郑奇悦", "彭宇"]
+    assert meta.editors == ["张三"]
+
+
+def test_no_metadata_in_body_prose() -> None:
+    meta = collect(_lines((Label.BODY, "他说，来源于生活的作品才有力量。2022年是关键一年。")))
+    assert meta.source is None and meta.date is None and meta.title is None
