@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import faulthandler
 import gzip
 import io
 import json
+import os
 import random
+import signal
 import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -112,10 +116,19 @@ def _jittered_square(config: float, x: int) -> int:
     return x * x
 
 
-@pytest.mark.parametrize("jobs", [1, 3])
-def test_parallel_map_keeps_order(jobs: int) -> None:
-    got = list(parallel_map(_jittered_square, 0.005, range(60), jobs=jobs, in_flight=7))
-    assert got == [x * x for x in range(60)]
+def _failed(config: object, x: int, problem: str) -> str:
+    return f"{x}: {problem}"
+
+
+def _singles(items: Iterator[int] | range) -> Iterator[list[int]]:
+    return ([x] for x in items)
+
+
+@pytest.mark.parametrize("workers", [0, 3])
+def test_parallel_map_keeps_order(workers: int) -> None:
+    chunks = chunked(range(60), lambda _: 1)
+    got = list(parallel_map(_jittered_square, 0.005, chunks, workers, _failed, in_flight=2))
+    assert got == [(x, x * x) for x in range(60)]
 
 
 def test_parallel_map_bounds_work_in_flight() -> None:
@@ -127,10 +140,55 @@ def test_parallel_map_bounds_work_in_flight() -> None:
             pulled += 1
             yield i
 
-    for done, _ in enumerate(parallel_map(_jittered_square, 0.0, source(), jobs=2, in_flight=5)):
+    results = parallel_map(_jittered_square, 0.0, _singles(source()), 2, _failed, in_flight=5)
+    for done, _ in enumerate(results):
         # memory stays flat: never more than in_flight items read ahead of the output
         assert pulled - done <= 5
     assert pulled == 200
+
+
+# A misbehaving job for the workers: what it does with each item is in the item.
+def _misbehave(config: object, item: str) -> str:
+    if item == "hang":
+        time.sleep(3600)
+    elif item == "exit":
+        os._exit(3)
+    elif item == "segv":
+        faulthandler.disable()  # pytest's faulthandler would print the worker's stack
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif item == "raise":
+        raise ValueError("bad item")
+    return item.upper()
+
+
+def test_parallel_map_survives_hangs_crashes_and_raises() -> None:
+    items = [f"ok{i}" for i in range(40)]
+    faults = {3: "hang", 9: "exit", 10: "segv", 17: "raise", 30: "hang"}
+    for i, fault in faults.items():
+        items[i] = fault
+    chunks = [items[i : i + 8] for i in range(0, 40, 8)]  # several faults share a chunk
+    started = time.monotonic()
+    got = list(parallel_map(_misbehave, None, chunks, 2, _failed, timeout=1.0))
+    assert time.monotonic() - started < 20  # the hangs cost about the timeout each
+    assert [item for item, _ in got] == items  # nothing lost, nothing doubled, in order
+    expected = {
+        3: "hang: timed out after 1 s",
+        9: "exit: worker process died (exit code 3)",
+        10: "segv: worker process died (killed by SIGSEGV)",
+        17: "raise: failed: ValueError: bad item",
+        30: "hang: timed out after 1 s",
+    }
+    for i, (item, result) in enumerate(got):
+        assert result == expected.get(i, item.upper()), i
+
+
+def _die_at_start(config: object) -> None:
+    os._exit(1)
+
+
+def test_parallel_map_stops_when_workers_cannot_start() -> None:
+    with pytest.raises(RuntimeError, match="fail as they start"):
+        list(parallel_map(_misbehave, None, [["a"]], 1, _failed, prepare=_die_at_start))
 
 
 def test_chunked_by_count_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,3 +249,232 @@ def test_process_page_reports_unreadable_file(tmp_path: Path) -> None:
 def test_stats_summary_counts() -> None:
     stats = Stats(noun="record", items=3, errors=1)
     assert stats.summary().startswith("3 records, 1 error, ")
+
+
+# --------------------------------------------------------------------------- hangs and crashes
+
+
+def _faulty_extract(text: str, options: Options | None = None) -> zhengwen.Document:
+    # Test-only stand-in for extract, inherited by the forked workers.
+    if text == "HANG":
+        time.sleep(3600)
+    if text == "CRASH":
+        faulthandler.disable()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if text == "EXIT":
+        os._exit(7)
+    return zhengwen.extract("正文\n" + text, options)
+
+
+def test_run_jsonl_gives_hung_and_crashed_records_error_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "extract", _faulty_extract)
+    texts = [f"第{i}段。" for i in range(80)]
+    for i, fault in {5: "HANG", 6: "CRASH", 40: "EXIT", 41: "HANG"}.items():
+        texts[i] = fault
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)))
+    out, stats = io.BytesIO(), Stats()
+    run_jsonl([str(path)], out, CONFIG, 2, stats, timeout=1.0)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["id"] for r in rows] == list(range(80))
+    assert stats.items == 80 and stats.errors == 4
+    assert rows[5]["error"] == "line 6: timed out after 1 s" and rows[5]["line"] == 6
+    assert rows[6]["error"] == "line 7: worker process died (killed by SIGSEGV)"
+    assert rows[40]["error"] == "line 41: worker process died (exit code 7)"
+    assert rows[41]["error"] == "line 42: timed out after 1 s"
+    good = [r for r in rows if "error" not in r]
+    assert len(good) == 76 and all("body" in r for r in good)
+
+
+def test_timeout_bounds_the_record_not_the_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each record takes 0.3 s, a chunk of 8 takes 2.4 s: only a record's own time counts.
+    tasks = [RecordTask("x", i + 1, json.dumps({"text": "SLOW"}).encode()) for i in range(8)]
+
+    def slow(text: str, options: Options | None = None) -> zhengwen.Document:
+        if text == "SLOW":
+            time.sleep(0.3)
+        return zhengwen.extract(text, options)
+
+    monkeypatch.setattr(batch, "extract", slow)
+    got = list(parallel_map(process_record, CONFIG, [tasks], 1, batch.record_failure, timeout=1.0))
+    assert all(ok for _, (_, ok) in got)
+
+
+def test_record_failure_keeps_input_fields() -> None:
+    line, ok = batch.record_failure(CONFIG, RecordTask("a", 3, b'{"id": 1, "text": "x"}'), "gone")
+    assert not ok and json.loads(line) == {"id": 1, "text": "x", "error": "line 3: gone", "line": 3}
+    line, _ = batch.record_failure(CONFIG, RecordTask("a", 4, b"[1"), "gone")
+    assert json.loads(line) == {"error": "line 4: gone", "line": 4}
+
+
+# --------------------------------------------------------------------------- record size
+
+
+def test_over_long_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    with path.open("wb") as f:
+        f.write(b'{"text": "a"}\n{"text": "')
+        for _ in range(30):
+            f.write(b"x" * (1 << 20))  # a 30 MB record
+        f.write(b'"}\n{"text": "b"}\n')
+    tracemalloc.start()
+    try:
+        tasks = list(read_records([str(path)], 1000, []))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20  # the reader never holds the record, only a bounded piece of it
+    assert [t.line for t in tasks] == [1, 2, 3]
+    assert tasks[1].raw == TooLong(30 * (1 << 20) + len(b'{"text": "') + 2)
+    line, ok = process_record(RecordConfig(Options(), max_record_bytes=1000), tasks[1])
+    assert not ok and json.loads(line)["error"].startswith(
+        "line 2: record too large (31457292 bytes"
+    )
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def _write_jsonl(path: Path, n: int, offset: int = 0) -> None:
+    lines = SEED.split("\n")
+    rows = [{"id": i, "text": "\n".join(lines[i % 90 : i % 90 + 8])} for i in range(offset, n)]
+    rows_text = [json.dumps(r, ensure_ascii=False) for r in rows]
+    if offset == 0 and n > 12:
+        rows_text[12] = "{broken"  # an error record among the ones kept
+    path.write_text("".join(t + "\n" for t in rows_text), encoding="utf-8")
+
+
+def _journal(tmp_path: Path, name: str, inputs: list[str]) -> batch.Journal:
+    return batch.Journal(str(tmp_path / name), batch.run_settings(inputs, CONFIG))
+
+
+def _interrupt_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
+    count = 0
+
+    def interrupting(text: str, options: Options | None = None) -> zhengwen.Document:
+        nonlocal count
+        count += 1
+        if count > calls:
+            raise KeyboardInterrupt
+        return zhengwen.extract(text, options)
+
+    monkeypatch.setattr(batch, "extract", interrupting)
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.jsonl.gz"])
+def test_interrupted_run_resumes_without_loss_or_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    source = tmp_path / "in.jsonl"
+    _write_jsonl(source, 70)
+    inputs = [str(source)]
+    expected = io.BytesIO()
+    run_jsonl(inputs, expected, CONFIG, 0, Stats())
+
+    with monkeypatch.context() as patch:
+        _interrupt_after(patch, 40)  # 40 pages extracted, plus the broken line
+        journal = _journal(tmp_path, name, inputs)
+        out = journal.open(resume=False)
+        with pytest.raises(KeyboardInterrupt):
+            run_jsonl(inputs, out, CONFIG, 0, Stats(), journal=journal)
+        mark = journal.suspend()
+    assert mark.records == 41 and mark.errors == 1
+    assert not (tmp_path / name).exists()
+    partial = (tmp_path / (name + ".partial")).read_bytes()
+    assert partial == b"".join(expected.getvalue().splitlines(keepends=True)[:41])
+    progress = json.loads((tmp_path / (name + ".progress.json")).read_text())
+    assert progress["records"] == 41 and progress["bytes"] == len(partial)
+
+    journal = _journal(tmp_path, name, inputs)
+    assert journal.exists()
+    stats = Stats()
+    run_jsonl(inputs, journal.open(resume=True), CONFIG, 2, stats, journal=journal)
+    journal.finish()
+    assert (stats.resumed, stats.resumed_errors, stats.items) == (41, 1, 29)
+    data = (tmp_path / name).read_bytes()
+    assert (gzip.decompress(data) if name.endswith(".gz") else data) == expected.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", name]
+
+
+def test_resume_cuts_lines_written_after_the_last_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As after kill -9: the progress file counts fewer lines than the partial file has.
+    source = tmp_path / "in.jsonl"
+    _write_jsonl(source, 30)
+    inputs = [str(source)]
+    expected = io.BytesIO()
+    run_jsonl(inputs, expected, CONFIG, 0, Stats())
+    monkeypatch.setattr(batch, "CHECKPOINT_SECONDS", 0.0)  # save after every record
+    journal = _journal(tmp_path, "out.jsonl", inputs)
+    out = journal.open(resume=False)
+    tasks = list(read_records(inputs, CONFIG.max_record_bytes, []))
+    for task, line in zip(tasks[:10], expected.getvalue().splitlines(keepends=True), strict=False):
+        out.write(line)
+        journal.note(task, len(line), b'"error"' not in line)
+    out.write(b'{"id": 10, "half a li')  # written, never noted
+    out.flush()
+    journal = _journal(tmp_path, "out.jsonl", inputs)
+    run_jsonl(inputs, journal.open(resume=True), CONFIG, 0, Stats(), journal=journal)
+    journal.finish()
+    assert (tmp_path / "out.jsonl").read_bytes() == expected.getvalue()
+
+
+def _suspended_after(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int) -> list[str]:
+    source = tmp_path / "in.jsonl"
+    _write_jsonl(source, 30)
+    inputs = [str(source)]
+    with monkeypatch.context() as patch:
+        _interrupt_after(patch, n)
+        journal = _journal(tmp_path, "out.jsonl", inputs)
+        with pytest.raises(KeyboardInterrupt):
+            run_jsonl(inputs, journal.open(resume=False), CONFIG, 0, Stats(), journal=journal)
+        journal.suspend()
+    return inputs
+
+
+def test_resume_refuses_another_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = _suspended_after(tmp_path, monkeypatch, 10)
+    _write_jsonl(Path(inputs[0]), 30, offset=1)  # same name, other records
+    journal = _journal(tmp_path, "out.jsonl", inputs)
+    out = journal.open(resume=True)
+    with pytest.raises(batch.ResumeError, match="differ"):
+        run_jsonl(inputs, out, CONFIG, 0, Stats(), journal=journal)
+    journal.suspend()
+    _write_jsonl(Path(inputs[0]), 5)  # too short
+    journal = _journal(tmp_path, "out.jsonl", inputs)
+    out = journal.open(resume=True)
+    with pytest.raises(batch.ResumeError, match="has 5 records"):
+        run_jsonl(inputs, out, CONFIG, 0, Stats(), journal=journal)
+    journal.suspend()
+    assert (tmp_path / "out.jsonl.partial").stat().st_size > 0  # the work is still there
+
+
+def test_resume_refuses_other_settings_and_damaged_side_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = _suspended_after(tmp_path, monkeypatch, 10)
+    other = RecordConfig(Options(), keep_labels=True)
+    journal = batch.Journal(str(tmp_path / "out.jsonl"), batch.run_settings(inputs, other))
+    with pytest.raises(batch.ResumeError, match=r"other settings .*keep_labels"):
+        journal.open(resume=True)
+    partial = tmp_path / "out.jsonl.partial"
+    partial.write_bytes(partial.read_bytes()[:-5])
+    with pytest.raises(batch.ResumeError, match="fewer than"):
+        _journal(tmp_path, "out.jsonl", inputs).open(resume=True)
+    partial.write_bytes(partial.read_bytes().replace(b"\n", b" ", 1) + b"12345")
+    with pytest.raises(batch.ResumeError, match="lines in its first"):
+        _journal(tmp_path, "out.jsonl", inputs).open(resume=True)
+    (tmp_path / "out.jsonl.progress.json").write_text("{")
+    with pytest.raises(batch.ResumeError, match="cannot read"):
+        _journal(tmp_path, "out.jsonl", inputs).open(resume=True)
+
+
+def test_interruption_before_any_record_keeps_nothing(tmp_path: Path) -> None:
+    journal = _journal(tmp_path, "out.jsonl", ["-"])
+    out = journal.open(resume=False)
+    out.write(b'{"half')
+    assert journal.suspend().records == 0
+    assert list(tmp_path.iterdir()) == []

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import zhengwen
+from zhengwen import batch as cli_batch
 from zhengwen import cli
 from zhengwen.cli import main
 from zhengwen.options import Options
@@ -329,6 +330,10 @@ def test_options_take_only_given_flags() -> None:
         ["--jsonl", "--output-dir", "d", "x"],
         ["-j", "0", "x"],
         ["-o", "a", "--output-dir", "b", "x"],
+        ["--jsonl", "--resume", "x"],
+        ["--resume", "-o", "a", "x"],
+        ["--record-timeout", "-1", "x"],
+        ["--record-timeout", "nan", "x"],
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -392,7 +397,7 @@ def test_subprocess_jsonl_from_stdin_with_jobs() -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX")
-def test_subprocess_sigterm_leaves_no_partial_file(tmp_path: Path) -> None:
+def test_subprocess_sigterm_before_any_record_leaves_nothing(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "zhengwen", "--jsonl", "-j", "1", "-o", str(target)],
@@ -402,14 +407,116 @@ def test_subprocess_sigterm_leaves_no_partial_file(tmp_path: Path) -> None:
     assert proc.stdin is not None
     proc.stdin.write(_jsonl([{"text": SEED}] * 5))
     proc.stdin.flush()
-    # The temp file exists once the run (and its SIGTERM handler) is under way;
-    # stdin stays open, so the run is blocked mid-stream when the signal comes.
+    # The side files exist once the run (and its SIGTERM handler) is under way;
+    # stdin stays open and 5 records do not fill a chunk, so the run is blocked
+    # mid-stream, with no record written, when the signal comes.
     deadline = time.monotonic() + 30
-    while not list(tmp_path.glob(".out.jsonl.*.tmp")):
+    while not (tmp_path / "out.jsonl.progress.json").exists():
         assert time.monotonic() < deadline, "run never started"
         time.sleep(0.02)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err
-    assert b"terminated after" in err
+    assert b"terminated after 0 records" in err and b"nothing kept" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# A zhengwen run whose extraction is slowed down, so that a signal lands mid-run.
+# Test-only: the package itself has no such hook.
+SLOW_RUN = """
+import sys, time
+import zhengwen, zhengwen.batch
+from zhengwen.cli import main
+def slow(text, options=None):
+    time.sleep(0.05)
+    return zhengwen.extract(text, options)
+zhengwen.batch.extract = slow
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_subprocess_signal_keeps_work_and_resume_finishes_it(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    source = tmp_path / "in.jsonl"
+    rows = [{"id": i, "text": "\n".join(SEED_LINES[i % 90 : i % 90 + 8])} for i in range(150)]
+    source.write_bytes(_jsonl(rows))
+    reference = tmp_path / "reference.jsonl"
+    assert main(["--jsonl", "-q", "-j", "1", "-o", str(reference), str(source)]) == 0
+
+    target = tmp_path / "out.jsonl"
+    partial = tmp_path / "out.jsonl.partial"
+    argv = ["--jsonl", "-j", "2", "-o", str(target), str(source)]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RUN, *argv], stderr=subprocess.PIPE, cwd=tmp_path
+    )
+    deadline = time.monotonic() + 60
+    while not partial.exists() or partial.stat().st_size < 20_000:
+        assert time.monotonic() < deadline and proc.poll() is None, "run never got going"
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + sig, err
+    what = b"terminated" if sig == signal.SIGTERM else b"interrupted"
+    assert what + b" after " in err and b"kept in " + bytes(partial) in err, err
+    assert not target.exists()  # never a truncated output
+    progress = json.loads((tmp_path / "out.jsonl.progress.json").read_text())
+    kept = partial.read_bytes()
+    assert 0 < progress["records"] < 150 and progress["bytes"] == len(kept)
+    assert kept.count(b"\n") == progress["records"] and kept.endswith(b"\n")
+    assert reference.read_bytes().startswith(kept)
+
+    again = _zhengwen(*argv)  # without --resume: refuses to overwrite the work
+    assert again.returncode == 2 and b"--resume" in again.stderr
+
+    done = _zhengwen(*argv, "--resume")
+    assert done.returncode == 0, done.stderr
+    assert b"kept from the interrupted run" in done.stderr
+    assert target.read_bytes() == reference.read_bytes()  # nothing lost, nothing twice
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.jsonl",
+        "out.jsonl",
+        "reference.jsonl",
+    ]
+
+
+def test_resume_of_another_input_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(_jsonl([{"text": "第一段。"}, {"text": "第二段。"}]))
+    target = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.partial").write_bytes(b"{}\n")
+    settings = cli_batch.run_settings([str(source)], cli_batch.RecordConfig(options=Options()))
+    progress = {"format": "zhengwen-progress/1", "records": 1, "bytes": 3, "errors": 0}
+    progress |= {"digest": "0" * 64, "settings": settings}
+    (tmp_path / "out.jsonl.progress.json").write_text(json.dumps(progress))
+    assert main(["--jsonl", "-q", "-j", "1", "-o", str(target), str(source), "--resume"]) == 2
+    assert "cannot resume: the first 1 input records differ" in capsys.readouterr().err
+    assert not target.exists() and (tmp_path / "out.jsonl.partial").exists()
+
+
+def test_resume_with_nothing_to_resume_runs_from_the_start(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(_jsonl([{"text": SEED}]))
+    target = tmp_path / "out.jsonl"
+    assert main(["--jsonl", "-q", "-j", "1", "-o", str(target), str(source), "--resume"]) == 0
+    assert json.loads(target.read_bytes())["body"] == _body(SEED)
+
+
+def test_record_timeout_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def hangs(text: str, options: Options | None = None) -> zhengwen.Document:
+        if text == "HANG":
+            time.sleep(3600)
+        return zhengwen.extract(text, options)
+
+    monkeypatch.setattr(cli_batch, "extract", hangs)  # inherited by the forked worker
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(_jsonl([{"text": "短"}, {"text": "HANG"}, {"text": "短"}]))
+    assert main(["--jsonl", "-q", "-j", "1", "--record-timeout", "0.5", str(path)]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r.get("error") for r in out] == [None, "line 2: timed out after 0.5 s", None]

@@ -18,22 +18,27 @@ turned into an error result.
 
 Nothing is lost: every JSONL input line, blank or broken, gives exactly one
 output line, in order; failures carry ``error`` (``"line 17: invalid JSON:
-..."``) and ``line`` (and ``file`` when several inputs were given).
+..."``) and ``line`` (and ``file`` when several inputs were given). That holds
+when a worker hangs or dies on a record, too: the record gets an error
+(``"line 17: timed out after 60 s"``), the worker is replaced and the run
+goes on.
 
-Room for later steps: a per-record timeout fits in :func:`parallel_map`
-(``AsyncResult.get(timeout)``; on expiry, error results for that chunk and a
-fresh pool for the rest); ``--resume`` can skip ``Stats.records`` records,
-since output line *k* always belongs to input record *k*.
+A JSONL run writing ``-o FILE`` keeps a :class:`Journal`: the lines go to
+``FILE.partial``, and ``FILE.progress.json`` records how many are complete and
+a digest of the input lines they came from. An interrupted run leaves both;
+``--resume`` checks them against the input and goes on after the last
+complete record. Only a finished run produces ``FILE``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
@@ -59,7 +64,7 @@ from zhengwen.io import (
 )
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
+    from multiprocessing.connection import Connection
 
     from zhengwen.model import Document
     from zhengwen.options import Options
@@ -105,6 +110,8 @@ class Stats:
 
     ``items`` counts results written (records or pages), ``errors`` those that
     failed, ``problems`` input errors that ended an input file early.
+    ``resumed`` and ``resumed_errors`` count the records (and error records)
+    an interrupted earlier run had written, which this run kept.
     """
 
     noun: str = "record"
@@ -112,16 +119,21 @@ class Stats:
     errors: int = 0
     problems: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    resumed: int = 0
+    resumed_errors: int = 0
 
     def summary(self) -> str:
         """One line for stderr: counts, time and rate."""
         seconds = time.monotonic() - self.started
         rate = self.items / seconds if seconds > 0 else 0.0
         plural = "" if self.items == 1 else "s"
-        return (
+        line = (
             f"{self.items} {self.noun}{plural}, {self.errors} error"
             f"{'' if self.errors == 1 else 's'}, {seconds:.1f} s ({rate:.0f} {self.noun}s/s)"
         )
+        if self.resumed:
+            line += f", after {self.resumed} kept from the interrupted run"
+        return line
 
 
 class _Progress:
@@ -147,75 +159,267 @@ class _Progress:
 
 # --------------------------------------------------------------------------- parallel map
 
-_worker_job: tuple[Callable[[Any, Any], Any], Any] | None = None
+RECORD_TIMEOUT = 60.0
+"""Seconds one record (or page) may spend in a worker before it is given up:
+the worker is killed, the item becomes an error result and the rest of its
+chunk goes on in a fresh worker. Generous on purpose: a typical page takes
+under 0.1 s; the budget is there for pathological input, not to trim slow
+pages (see benchmarks/linearity.py for what large records cost)."""
+
+WORKER_START_FAILURES = 3
+"""Worker processes in a row that may die before they are ready (while
+loading the models) before the run stops: past this, the machine or the
+installation is broken, and restarting would loop forever."""
+
+_READY = "ready"
 
 
-def _init_worker(func: Callable[[Any, Any], Any], config: Any) -> None:
-    """Set up a worker process: remember the job, leave signals to the parent.
+@dataclass(eq=False)
+class _Worker:
+    """One worker process, its end of the pipe, and the chunk it is on.
+
+    ``done`` counts the results of ``job`` received so far, so the item it is
+    working on is ``job[done]``; ``since`` is when that item started.
+    """
+
+    process: Any
+    conn: Connection
+    ready: bool = False
+    first: int = 0
+    job: list[Any] | None = None
+    done: int = 0
+    since: float = 0.0
+
+    def deadline(self, timeout: float | None) -> float | None:
+        """When the current item runs out of time (``None``: idle, starting, or no limit)."""
+        if timeout is None or self.job is None:
+            return None
+        return self.since + timeout
+
+
+def _worker_main(
+    conn: Connection,
+    func: Callable[[Any, Any], Any],
+    config: Any,
+    prepare: Callable[[Any], None] | None,
+) -> None:
+    """A worker process: ``prepare``, say ready, then run each chunk sent, item by item.
 
     Ctrl-C reaches the whole process group; the parent alone decides what to
-    do (stop the pool, drop the partial output), so workers ignore SIGINT.
+    do (stop the workers, keep the partial output), so workers ignore SIGINT.
     SIGTERM gets its default action back in case the parent's handler was
-    inherited through fork: the parent's ``pool.terminate()`` relies on it.
+    inherited through fork: the parent stops workers with it. Every item's
+    result is sent as soon as it is ready, which is how the parent knows
+    which item a hang or a crash belongs to.
     """
     import signal
 
-    global _worker_job
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker_job = (func, config)
+    if prepare is not None:
+        prepare(config)
+    conn.send(_READY)
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:  # the parent went away
+            return
+        if job is None:
+            return
+        for item in job:
+            try:
+                message: tuple[bool, Any] = (True, func(config, item))
+            except Exception as exc:  # ``func`` should not raise; if it does, say so and go on
+                message = (False, f"{type(exc).__name__}: {exc}")
+            conn.send(message)
 
 
-def _run_in_worker(item: Any) -> Any:
-    assert _worker_job is not None, "worker not initialised"
-    func, config = _worker_job
-    return func(config, item)
+def _death(exitcode: int | None) -> str:
+    """What became of a worker process, for an error message."""
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"worker process died (killed by {name})"
+    return f"worker process died (exit code {exitcode})"
 
 
 def parallel_map(
     func: Callable[[C, T], R],
     config: C,
-    items: Iterable[T],
-    jobs: int,
+    chunks: Iterable[list[T]],
+    workers: int,
+    on_failure: Callable[[C, T, str], R],
+    *,
+    prepare: Callable[[C], None] | None = None,
+    timeout: float | None = None,
     in_flight: int | None = None,
-) -> Iterator[R]:
-    """``func(config, item)`` for each item, in order, over ``jobs`` processes.
+) -> Generator[tuple[T, R], None, None]:
+    """Each item of ``chunks`` with ``func(config, item)``, in order, over ``workers`` processes.
 
-    ``func`` must be a module-level function (it is sent to the workers by
-    name) and should not raise: an exception ends the map. ``config`` goes to
-    each worker once. At most ``in_flight`` items (default ``jobs *
-    IN_FLIGHT_PER_WORKER``) are submitted and not yet yielded, which bounds
-    memory. ``jobs <= 1`` runs in this process with no pool at all. Closing
+    A chunk is the unit sent to a worker; results come back item by item.
+    ``func`` and ``on_failure`` must be module-level functions (workers may get
+    them by name). ``config`` goes to each worker once, and each worker runs
+    ``prepare(config)`` before it takes work (to load models outside the
+    time limit). An item that runs past ``timeout`` seconds, or whose worker
+    dies (a crash, ``os._exit``, the OOM killer) or raises, gets
+    ``on_failure(config, item, problem)`` as its result; that worker is
+    replaced, and the rest of its chunk goes first to the next free worker,
+    so nothing is lost and the order holds.
+
+    At most ``in_flight`` chunks (default ``workers * IN_FLIGHT_PER_WORKER``)
+    are read and not yet yielded whole, which bounds memory. ``workers <= 0``
+    runs in this process: no pool, no time limit, no crash isolation. Closing
     the iterator early (or an exception, KeyboardInterrupt included) stops
     the workers at once.
     """
-    if jobs <= 1:
-        for item in items:
-            yield func(config, item)
+    if workers <= 0:
+        for chunk in chunks:
+            for item in chunk:
+                yield item, func(config, item)
         return
 
     import multiprocessing
+    from multiprocessing.connection import wait
 
-    limit = max(1, in_flight or jobs * IN_FLIGHT_PER_WORKER)
-    pool = multiprocessing.get_context().Pool(
-        jobs, initializer=_init_worker, initargs=(func, config)
-    )
-    pending: deque[AsyncResult[R]] = deque()
+    context = multiprocessing.get_context()
+    limit = max(1, in_flight or workers * IN_FLIGHT_PER_WORKER)
+
+    def hire() -> _Worker:
+        ours, theirs = context.Pipe()
+        process = context.Process(
+            target=_worker_main, args=(theirs, func, config, prepare), daemon=True
+        )
+        process.start()
+        theirs.close()
+        return _Worker(process, ours)
+
+    source = iter(chunks)
+    exhausted = False
+    waiting: deque[tuple[int, list[T]]] = deque()  # (index of its first item, items) to send
+    ends: deque[int] = deque()  # end index of every chunk read and not yet yielded whole
+    items: dict[int, T] = {}  # read, not yet yielded
+    results: dict[int, R] = {}
+    read = emitted = 0
+    start_failures = 0
+    crew: list[_Worker] = []
     finished = False
+
+    def give_up(worker: _Worker, problem: str) -> None:
+        """Fail the item ``worker`` is on and put the rest of its chunk first in line."""
+        assert worker.job is not None
+        index = worker.first + worker.done
+        results[index] = on_failure(config, items[index], problem)
+        rest = worker.job[worker.done + 1 :]
+        if rest:
+            waiting.appendleft((index + 1, rest))
+        worker.job = None
+
+    def replace(worker: _Worker, problem: str | None = None) -> None:
+        """Worker ``worker`` is gone (or must go): settle its work and hire another.
+
+        ``problem`` says why; by default, how the process ended.
+        """
+        nonlocal start_failures
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        if problem is None:
+            problem = _death(worker.process.exitcode)
+        if worker.job is not None:
+            give_up(worker, problem)
+        elif not worker.ready:
+            start_failures += 1
+            if start_failures >= WORKER_START_FAILURES:
+                raise RuntimeError(f"worker processes fail as they start: {problem}")
+        crew[crew.index(worker)] = hire()
+
     try:
-        for item in items:
-            pending.append(pool.apply_async(_run_in_worker, (item,)))
-            while len(pending) >= limit:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
-        finished = True
+        crew.extend(hire() for _ in range(workers))
+        while True:
+            while not exhausted and len(ends) < limit:  # read ahead, within the bound
+                got = next(source, None)
+                if got is None:
+                    exhausted = True
+                elif got:
+                    items.update(enumerate(got, read))
+                    waiting.append((read, list(got)))
+                    read += len(got)
+                    ends.append(read)
+
+            for worker in crew:  # hand out work
+                if worker.ready and worker.job is None and waiting:
+                    worker.first, worker.job = waiting.popleft()
+                    worker.done, worker.since = 0, time.monotonic()
+                    try:
+                        worker.conn.send(worker.job)
+                    except OSError:  # it died while idle: the chunk never started
+                        waiting.appendleft((worker.first, worker.job))
+                        worker.job = None
+                        replace(worker)
+
+            if emitted in results:  # yield what is ready, in order
+                while emitted in results:
+                    item, result = items.pop(emitted), results.pop(emitted)
+                    emitted += 1
+                    while ends and ends[0] <= emitted:
+                        ends.popleft()
+                    yield item, result
+                continue
+            if exhausted and emitted == read:
+                finished = True
+                return
+
+            deadlines = [d for w in crew if (d := w.deadline(timeout)) is not None]
+            pause = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            watched = [w.conn for w in crew] + [w.process.sentinel for w in crew]
+            signalled = set(wait(watched, pause))
+            for worker in list(crew):
+                gone = worker.process.sentinel in signalled
+                try:
+                    while worker.conn in signalled and worker.conn.poll():
+                        message = worker.conn.recv()
+                        worker.since = time.monotonic()
+                        if message == _READY:
+                            worker.ready, start_failures = True, 0
+                            continue
+                        assert worker.job is not None, "a result from an idle worker"
+                        ok, value = message
+                        index = worker.first + worker.done
+                        results[index] = (
+                            value if ok else on_failure(config, items[index], f"failed: {value}")
+                        )
+                        worker.done += 1
+                        if worker.done == len(worker.job):
+                            worker.job = None
+                except (EOFError, OSError):  # the pipe broke: it died mid-message
+                    gone = True
+                if gone:
+                    replace(worker)
+            now = time.monotonic()
+            for worker in list(crew):
+                deadline = worker.deadline(timeout)
+                if deadline is not None and now >= deadline:
+                    replace(worker, f"timed out after {timeout:g} s")
     finally:
-        if finished:
-            pool.close()
-        else:
-            pool.terminate()
-        pool.join()
+        for worker in crew:
+            if finished:
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
+            else:
+                worker.process.terminate()
+        for worker in crew:
+            worker.process.join(timeout=5 if finished else 1)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
 
 
 def chunked(items: Iterable[T], size: Callable[[T], int]) -> Iterator[list[T]]:
@@ -273,46 +477,69 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
     failure has ``error`` and ``line``, plus the input's fields when the line
     was a JSON object. Never raises for any input.
     """
-
-    def failure(problem: str, record: dict[str, Any] | None = None) -> tuple[bytes, bool]:
-        out: dict[str, object] = dict(record) if record is not None else {}
-        out["error"] = f"line {task.line}: {problem}"
-        out["line"] = task.line
-        if config.source_names:
-            out["file"] = task.source
-        return dump_json_line(out), False
-
     raw = task.raw
     if isinstance(raw, TooLong):
-        return failure(f"record too large ({raw.size} bytes > {config.max_record_bytes})")
+        return _failure(
+            config, task, f"record too large ({raw.size} bytes > {config.max_record_bytes})"
+        )
     if not raw.strip():
-        return failure("blank line")
+        return _failure(config, task, "blank line")
     try:
         record = json.loads(raw)
     except UnicodeDecodeError as exc:
-        return failure(f"invalid UTF-8: {exc.reason} at byte {exc.start}")
+        return _failure(config, task, f"invalid UTF-8: {exc.reason} at byte {exc.start}")
     except json.JSONDecodeError as exc:
-        return failure(f"invalid JSON: {exc.msg} at column {exc.colno}")
+        return _failure(config, task, f"invalid JSON: {exc.msg} at column {exc.colno}")
     except (ValueError, RecursionError) as exc:  # e.g. nesting deeper than the stack
-        return failure(f"invalid JSON: {type(exc).__name__}: {exc}")
+        return _failure(config, task, f"invalid JSON: {type(exc).__name__}: {exc}")
     if not isinstance(record, dict):
-        return failure(f"not a JSON object (got {type(record).__name__})")
+        return _failure(config, task, f"not a JSON object (got {type(record).__name__})")
     if config.text_field not in record:
-        return failure(f"no field {config.text_field!r}", record)
+        return _failure(config, task, f"no field {config.text_field!r}", record)
     text = record[config.text_field]
     if not isinstance(text, str):
         kind = "null" if text is None else type(text).__name__
-        return failure(f"field {config.text_field!r} is not a string (got {kind})", record)
+        problem = f"field {config.text_field!r} is not a string (got {kind})"
+        return _failure(config, task, problem, record)
     try:
         doc = extract(text, config.options)
     except Exception as exc:  # a bug on one page must not stop a million-page run
-        return failure(f"extraction failed: {type(exc).__name__}: {exc}", record)
+        return _failure(config, task, f"extraction failed: {type(exc).__name__}: {exc}", record)
     record.update(doc.to_dict(with_lines=config.keep_labels))
     return dump_json_line(record), True
 
 
-def _process_chunk(config: RecordConfig, chunk: list[RecordTask]) -> list[tuple[bytes, bool]]:
-    return [process_record(config, task) for task in chunk]
+def _failure(
+    config: RecordConfig, task: RecordTask, problem: str, record: dict[str, Any] | None = None
+) -> tuple[bytes, bool]:
+    """The error line for ``task``: ``record``'s fields, ``error``, ``line`` (and ``file``)."""
+    out: dict[str, object] = dict(record) if record is not None else {}
+    out["error"] = f"line {task.line}: {problem}"
+    out["line"] = task.line
+    if config.source_names:
+        out["file"] = task.source
+    return dump_json_line(out), False
+
+
+def record_failure(config: RecordConfig, task: RecordTask, problem: str) -> tuple[bytes, bool]:
+    """The error line for a record whose worker timed out or died on it.
+
+    Keeps the input's fields when the line is a JSON object, as
+    :func:`process_record` does for the failures it finds itself.
+    """
+    record = None
+    if isinstance(task.raw, bytes):
+        try:
+            parsed = json.loads(task.raw)
+        except (ValueError, RecursionError):
+            parsed = None
+        record = parsed if isinstance(parsed, dict) else None
+    return _failure(config, task, problem, record)
+
+
+def warm_up(config: RecordConfig | PageConfig) -> None:
+    """Load the models in a fresh worker, before the time limit starts counting."""
+    extract("预热\n", config.options)
 
 
 def read_records(inputs: list[str], max_bytes: int, problems: list[str]) -> Iterator[RecordTask]:
@@ -342,23 +569,298 @@ def run_jsonl(
     jobs: int,
     stats: Stats,
     progress: bool = False,
+    timeout: float | None = RECORD_TIMEOUT,
+    journal: Journal | None = None,
 ) -> None:
     """Extract every record of ``inputs`` and write the output lines to ``out``.
 
-    ``stats`` is updated as lines are written, so after an interruption it
-    tells how far the run got.
+    ``jobs`` worker processes do the work (``0``: this process, with no time
+    limit or crash isolation); a record that takes longer than ``timeout``
+    seconds, or kills its worker, becomes an error record. ``stats`` is
+    updated as lines are written, so after an interruption it tells how far
+    the run got. With a ``journal``, ``out`` is its partial file: the records
+    it already holds are skipped (after checking that they came from these
+    inputs, :class:`ResumeError` if not), and every line written is noted in it.
     """
-    tasks = read_records(inputs, config.max_record_bytes, stats.problems)
+    tasks: Iterator[RecordTask] = read_records(inputs, config.max_record_bytes, stats.problems)
+    if journal is not None:
+        tasks = journal.skip(tasks)
+        stats.resumed, stats.resumed_errors = journal.kept.records, journal.kept.errors
+    results = parallel_map(
+        process_record,
+        config,
+        chunked(tasks, _task_size),
+        jobs,
+        record_failure,
+        prepare=warm_up,
+        timeout=timeout,
+    )
     bar = _Progress(progress, "page")
     try:
-        for results in parallel_map(_process_chunk, config, chunked(tasks, _task_size), jobs=jobs):
-            for line, ok in results:
-                out.write(line)
-                stats.items += 1
-                stats.errors += not ok
-            bar.update(len(results))
+        for task, (line, ok) in results:
+            out.write(line)
+            if journal is not None:
+                journal.note(task, len(line), ok)
+            stats.items += 1
+            stats.errors += not ok
+            bar.update(1)
     finally:
+        results.close()
         bar.close()
+
+
+# --------------------------------------------------------------------------- resumable output
+
+PARTIAL_SUFFIX = ".partial"
+"""Added to ``-o FILE`` for the file the lines go to until the run is complete."""
+
+PROGRESS_SUFFIX = ".progress.json"
+"""Added to ``-o FILE`` for the small JSON file that says how far the partial file is good."""
+
+CHECKPOINT_SECONDS = 5.0
+"""How often (seconds) a running journal syncs its partial file and rewrites
+its progress file: what a kill -9 or a power cut can cost at most."""
+
+_PROGRESS_FORMAT = "zhengwen-progress/1"
+
+
+class ResumeError(Exception):
+    """The side files of an interrupted run do not fit the run asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """How much of a partial output file is complete and from which input.
+
+    ``records`` lines in the first ``size`` bytes, ``errors`` of them error
+    records; ``digest`` is the SHA-256 over the input lines they belong to
+    (see :func:`_feed`).
+    """
+
+    records: int = 0
+    size: int = 0
+    errors: int = 0
+    digest: str = hashlib.sha256().hexdigest()
+
+
+def run_settings(inputs: list[str], config: RecordConfig) -> dict[str, object]:
+    """What must not change between a run and its resumption: inputs, fields, options."""
+    from dataclasses import asdict
+
+    from zhengwen import __version__
+
+    return {
+        "version": __version__,
+        "inputs": [p if p == STDIN else os.path.abspath(p) for p in inputs],
+        "text_field": config.text_field,
+        "keep_labels": config.keep_labels,
+        "max_record_bytes": config.max_record_bytes,
+        "source_names": config.source_names,
+        "options": asdict(config.options),
+    }
+
+
+class Journal:
+    """The ``-o FILE`` of a JSON Lines run, kept resumable until it is complete.
+
+    Lines go to ``FILE.partial``. ``FILE.progress.json`` holds a :class:`Mark`
+    (how many records are complete, in how many bytes, and a digest of their
+    input lines) and the run's settings; it is rewritten every
+    ``CHECKPOINT_SECONDS`` and when the run is interrupted. :meth:`finish`
+    turns the partial file into ``FILE`` (renamed, or compressed into it for
+    ``.gz``/``.zst``) and removes both side files. :meth:`suspend` cuts the
+    partial file back to its last complete record and saves the mark.
+
+    Output line *k* belongs to input record *k*, so resuming is skipping the
+    records the partial file holds: :meth:`skip` reads them again, checks
+    that there are enough and that their digest matches, and lets the rest
+    through.
+    """
+
+    def __init__(self, path: str, settings: dict[str, object]) -> None:
+        self.path = Path(path)
+        self.partial = Path(path + PARTIAL_SUFFIX)
+        self.progress = Path(path + PROGRESS_SUFFIX)
+        self.settings = settings
+        self.mark = Mark()
+        self._hash = hashlib.sha256()
+        self._stream: BinaryIO | None = None
+        self._saved_at = time.monotonic()
+        self.kept = Mark()  # what the partial file held when opened (for ``skip``)
+
+    def exists(self) -> bool:
+        """Whether an interrupted run left side files for this output."""
+        return self.partial.exists() or self.progress.exists()
+
+    def saved(self) -> Mark:
+        """The mark in the progress file; ``ResumeError`` if it is unreadable or for another run."""
+        try:
+            data = json.loads(self.progress.read_bytes())
+            if data.get("format") != _PROGRESS_FORMAT:
+                raise ValueError(f"not a {_PROGRESS_FORMAT} file")
+            mark = Mark(
+                int(data["records"]), int(data["bytes"]), int(data["errors"]), str(data["digest"])
+            )
+            settings = data["settings"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ResumeError(f"cannot read {self.progress}: {exc}") from exc
+        if settings != self.settings:
+            changed = sorted(
+                k for k in {*settings, *self.settings} if settings.get(k) != self.settings.get(k)
+            )
+            raise ResumeError(
+                f"{self.partial} was made by a run with other settings "
+                f"({', '.join(changed)}); resume with the same inputs and options"
+            )
+        return mark
+
+    def open(self, resume: bool) -> BinaryIO:
+        """The partial file to append lines to: empty, or checked and cut to the saved mark."""
+        if resume and self.progress.exists():
+            mark = self.saved()
+            _check_partial(self.partial, mark)
+            stream: BinaryIO = open(self.partial, "r+b")  # closed by finish or suspend
+            stream.truncate(mark.size)
+            stream.seek(mark.size)
+            self.mark = self.kept = mark
+        else:
+            stream = open(self.partial, "wb")
+        self._stream = stream
+        self._save()
+        return stream
+
+    def skip(self, tasks: Iterator[RecordTask]) -> Iterator[RecordTask]:
+        """``tasks`` without the records the partial file held when opened, checked against it."""
+        kept = self.kept
+        skipped = 0
+        for task in tasks:
+            if skipped < kept.records:
+                _feed(self._hash, task)
+                skipped += 1
+                if skipped == kept.records and self._hash.hexdigest() != kept.digest:
+                    raise ResumeError(
+                        f"the first {kept.records} input records differ from those "
+                        f"{self.partial} was made from: not the input of the interrupted run"
+                    )
+                continue
+            yield task
+        if skipped < kept.records:
+            raise ResumeError(
+                f"the input has {skipped} records, but {self.partial} already holds "
+                f"{kept.records}: not the input of the interrupted run"
+            )
+
+    def note(self, task: RecordTask, size: int, ok: bool) -> None:
+        """One more complete line of ``size`` bytes, for ``task``, is in the partial file."""
+        _feed(self._hash, task)
+        m = self.mark
+        # One assignment, so that an interruption leaves the old mark or the new one.
+        self.mark = Mark(m.records + 1, m.size + size, m.errors + (not ok), self._hash.hexdigest())
+        if time.monotonic() - self._saved_at >= CHECKPOINT_SECONDS:
+            self._save()
+
+    def _save(self) -> None:
+        """Sync the partial file, then record the mark (never ahead of the data)."""
+        mark = self.mark
+        assert self._stream is not None
+        self._stream.flush()
+        os.fsync(self._stream.fileno())
+        body = {
+            "format": _PROGRESS_FORMAT,
+            "records": mark.records,
+            "bytes": mark.size,
+            "errors": mark.errors,
+            "digest": mark.digest,
+            "output": str(self.path),
+            "settings": self.settings,
+        }
+        with AtomicWriter(self.progress) as f:
+            f.write(json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8") + b"\n")
+        self._saved_at = time.monotonic()
+
+    def suspend(self) -> Mark:
+        """After an interruption: cut the partial file to the mark and save it; the mark.
+
+        With no complete record there is nothing worth keeping, and both
+        side files go.
+        """
+        mark = self.mark
+        if self._stream is None:
+            return mark
+        stream, self._stream = self._stream, None
+        try:
+            stream.flush()
+        except OSError:
+            pass  # e.g. disk full: what did reach the file is cut back below
+        stream.truncate(mark.size)
+        if mark.records == 0:
+            stream.close()
+            self.discard()
+            return mark
+        self._stream = stream
+        self._save()
+        stream.close()
+        self._stream = None
+        return mark
+
+    def finish(self) -> None:
+        """The run is complete: ``FILE`` appears whole, and the side files go."""
+        assert self._stream is not None
+        stream, self._stream = self._stream, None
+        stream.flush()
+        stream.truncate(self.mark.size)  # nothing past the mark (it is the whole output)
+        os.fsync(stream.fileno())
+        stream.close()
+        if self.path.suffix in (".gz", ".zst"):
+            with AtomicWriter(self.path) as out, open(self.partial, "rb") as src:
+                while piece := src.read(1 << 20):
+                    out.write(piece)
+        else:
+            os.replace(self.partial, self.path)
+        self.discard()
+
+    def discard(self) -> None:
+        """Remove the side files (those that exist)."""
+        for side in (self.partial, self.progress):
+            try:
+                side.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _feed(digest: Any, task: RecordTask) -> None:
+    """Add ``task``'s input line to a running SHA-256 over input lines (length-prefixed)."""
+    if isinstance(task.raw, TooLong):
+        digest.update(b"too long %d\n" % task.raw.size)
+    else:
+        digest.update(b"%d\n" % len(task.raw))
+        digest.update(task.raw)
+
+
+def _check_partial(partial: Path, mark: Mark) -> None:
+    """``ResumeError`` unless ``partial`` holds ``mark.records`` whole lines in its first bytes."""
+    try:
+        size = partial.stat().st_size
+    except OSError as exc:
+        raise ResumeError(f"cannot read {partial}: {exc}") from exc
+    if size < mark.size:
+        raise ResumeError(
+            f"{partial} has {size} bytes, fewer than the {mark.size} its progress file counts"
+        )
+    lines, left, last = 0, mark.size, b"\n"
+    with open(partial, "rb") as f:
+        while left:
+            piece = f.read(min(left, 1 << 20))
+            if not piece:
+                break
+            lines += piece.count(b"\n")
+            left -= len(piece)
+            last = piece[-1:]
+    if lines != mark.records or last != b"\n":
+        raise ResumeError(
+            f"{partial} holds {lines} lines in its first {mark.size} bytes, "
+            f"but its progress file counts {mark.records} records"
+        )
 
 
 # --------------------------------------------------------------------------- pages
@@ -442,6 +944,13 @@ def output_path(output_dir: str | os.PathLike[str], path: str, fmt: str) -> Path
     return Path(output_dir) / f"{output_stem(path)}.{EXTENSIONS[fmt]}"
 
 
+def page_failure(config: PageConfig, item: tuple[str, bytes | None], problem: str) -> PageResult:
+    """The result for a page whose worker timed out or died on it."""
+    path = item[0]
+    name = "stdin" if path == STDIN else path
+    return PageResult(path, b"", 1, (f"{name}: {problem}",))
+
+
 def run_pages(
     paths: list[str],
     config: PageConfig,
@@ -451,20 +960,34 @@ def run_pages(
     output_dir: str | None = None,
     progress: bool = False,
     warn: Callable[[str], None] | None = None,
+    timeout: float | None = RECORD_TIMEOUT,
 ) -> int:
     """Process page files in order; write to ``out``, or one file each in ``output_dir``.
 
-    A run that reads stdin (``-``) runs in this process. Files in ``output_dir`` are
-    written atomically; a page that fails gets no file. ``warn`` receives
-    each message for stderr. Returns the worst page status (0, 1 or 2).
+    With one job, or a run that reads stdin (``-``), pages are processed in
+    this process; otherwise in up to ``jobs`` workers, where a page taking
+    longer than ``timeout`` seconds, or killing its worker, fails alone.
+    Files in ``output_dir`` are written atomically; a page that fails gets no
+    file. ``warn`` receives each message for stderr. Returns the worst page
+    status (0, 1 or 2).
     """
-    items: list[tuple[str, bytes | None]] = [(p, None) for p in paths]
+    chunks: list[list[tuple[str, bytes | None]]] = [[(p, None)] for p in paths]
     # Stdin can only be read by this process, so a run that includes it stays here.
-    jobs = 1 if STDIN in paths else min(jobs, len(items))
+    workers = 0 if STDIN in paths or jobs <= 1 else min(jobs, len(chunks))
     status = 0
     bar = _Progress(progress, "page")
+    results = parallel_map(
+        process_page,
+        config,
+        chunks,
+        workers,
+        page_failure,
+        prepare=warm_up,
+        timeout=timeout,
+        in_flight=workers * 2,
+    )
     try:
-        for result in parallel_map(process_page, config, items, jobs=jobs, in_flight=jobs * 2):
+        for _, result in results:
             for message in result.messages:
                 if warn is not None:
                     warn(message)
@@ -480,5 +1003,6 @@ def run_pages(
                     out.flush()
             bar.update(1)
     finally:
+        results.close()
         bar.close()
     return status

@@ -11,8 +11,10 @@ Exit status:
   ``error`` and ``line``; the messages are also on stderr.
 * 2: usage or input error: a bad option, a missing or unreadable file, an
   unknown encoding, an output that cannot be written.
-* 130 (SIGINT, Ctrl-C) or 143 (SIGTERM): interrupted. The ``-o`` file being
-  written is removed, never left truncated; ``--output-dir`` keeps the
+* 130 (SIGINT, Ctrl-C) or 143 (SIGTERM): interrupted. ``-o FILE`` is never
+  left truncated: it appears only when a run is complete. A JSONL run keeps
+  the records done so far in ``FILE.partial`` (with ``FILE.progress.json``)
+  for ``--resume``; a page run writes nothing. ``--output-dir`` keeps the
   complete files written so far.
 * 141: stdout was closed early (``zhengwen --jsonl big.jsonl | head``); the
   run stops quietly.
@@ -33,14 +35,18 @@ from typing import Any, BinaryIO, NoReturn
 from zhengwen import __version__
 from zhengwen.batch import (
     MAX_RECORD_BYTES,
+    RECORD_TIMEOUT,
     TEXT_FIELD,
+    Journal,
     PageConfig,
     RecordConfig,
+    ResumeError,
     Stats,
     available_cpus,
     output_path,
     run_jsonl,
     run_pages,
+    run_settings,
 )
 from zhengwen.io import FORMATS, STDIN, AtomicWriter, check_encoding, expand_inputs
 from zhengwen.options import Options
@@ -68,14 +74,20 @@ examples:
                                           batch on all cores: each record gets
                                           title, date, source, authors, editors, body
   zcat crawl.jsonl.gz | zhengwen --jsonl --text-field content -j 8 > out.jsonl
+  zhengwen --jsonl crawl.jsonl.gz -o out.jsonl --resume
+                                          go on after an interrupted run (Ctrl-C,
+                                          SIGTERM): the records already in
+                                          out.jsonl.partial are kept
 
 exit status:
   0    every page or record succeeded
   1    some pages or records failed (JSONL: error records, each with
-       "error" and "line"; N input lines always give N output lines)
-  2    usage or input error (bad option, missing file, unknown encoding)
+       "error" and "line"; N input lines always give N output lines; a record
+       that times out or crashes its worker is an error record too)
+  2    usage or input error (bad option, missing file, unknown encoding,
+       a --resume that does not match the interrupted run)
   130  interrupted by Ctrl-C, 143 by SIGTERM: an -o file is never left
-       half-written
+       half-written (JSONL keeps FILE.partial for --resume)
   141  stdout closed early (e.g. piped into head)
 """
 
@@ -103,6 +115,28 @@ def _sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """While active, SIGINT and SIGTERM are ignored: a second Ctrl-C must not
+    cut short the saving of the work done (it takes a moment)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -210,11 +244,26 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"longer input lines become error records (default: {MAX_RECORD_BYTES})",
     )
     batch.add_argument(
+        "--record-timeout",
+        type=_seconds,
+        default=RECORD_TIMEOUT,
+        metavar="SECONDS",
+        help="a record (or page, in a run with workers) taking longer becomes an error "
+        f"and its worker is replaced; 0 = no limit (default: {RECORD_TIMEOUT:g})",
+    )
+    batch.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --jsonl -o FILE: go on after an interrupted run, keeping the records "
+        "in FILE.partial (checked against the input)",
+    )
+    batch.add_argument(
         "-j",
         "--jobs",
         type=_positive_int,
         metavar="N",
-        help=f"worker processes (default: all {available_cpus()} usable CPUs; 1 = no pool)",
+        help=f"worker processes (default: all {available_cpus()} usable CPUs); "
+        "page files with -j 1 are processed in this process",
     )
     batch.add_argument(
         "--progress",
@@ -280,6 +329,10 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
             parser.error("--output-dir is for page files; with --jsonl use -o FILE")
         if args.encoding is not None:
             parser.error("JSON Lines input is UTF-8; --encoding is for page files")
+        if args.resume and args.output in (None, STDIN):
+            parser.error("--resume needs -o FILE (the output of the interrupted run)")
+    elif args.resume:
+        parser.error("--resume is for --jsonl runs")
     if args.encoding is not None:
         try:
             check_encoding(args.encoding)
@@ -327,10 +380,8 @@ def main(argv: list[str] | None = None) -> int:
                 return _main_jsonl(args, options, inputs, jobs, progress, stats)
             return _main_pages(args, options, inputs, jobs, progress, stats)
     except (KeyboardInterrupt, _Terminated) as exc:
-        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated"
-        kept = f"; {args.output} not written" if args.output not in (None, STDIN) else ""
-        _warn(f"{what} after {stats.summary()}{kept}")
-        return EXIT_SIGINT if isinstance(exc, KeyboardInterrupt) else EXIT_SIGTERM
+        kept = f"{args.output} not written" if args.output not in (None, STDIN) else ""
+        return _interrupted(exc, stats, kept)
     except BrokenPipeError:
         # The reader went away (`zhengwen --jsonl big | head`): stop quietly, and
         # point stdout at /dev/null so that the interpreter's final flush does not
@@ -358,16 +409,54 @@ def _main_jsonl(
         max_record_bytes=args.max_record_bytes,
         source_names=len(inputs) > 1,
     )
-    with _output(args.output) as out:
-        run_jsonl(inputs, out, config, jobs, stats, progress=progress)
-        out.flush()
+    timeout = args.record_timeout or None
+    if args.output in (None, STDIN):
+        run_jsonl(inputs, sys.stdout.buffer, config, jobs, stats, progress, timeout)
+        sys.stdout.buffer.flush()
+    else:
+        journal = Journal(args.output, run_settings(inputs, config))
+        if journal.exists() and not args.resume:
+            _warn(
+                f"{journal.partial} is left from an interrupted run: add --resume to go on "
+                f"from it, or delete {journal.partial} and {journal.progress} to start over"
+            )
+            return EXIT_USAGE
+        try:
+            out = journal.open(resume=args.resume)
+            run_jsonl(inputs, out, config, jobs, stats, progress, timeout, journal=journal)
+        except ResumeError as exc:
+            with _signals_ignored():
+                journal.suspend()
+            _warn(f"cannot resume: {exc}")
+            return EXIT_USAGE
+        except BaseException as exc:
+            with _signals_ignored():
+                mark = journal.suspend()
+            if mark.records:
+                kept = f"{mark.records} records kept in {journal.partial} (--resume goes on)"
+            else:
+                kept = "nothing kept"
+            if isinstance(exc, (KeyboardInterrupt, _Terminated)):
+                return _interrupted(exc, stats, f"{args.output} not written; {kept}")
+            if mark.records:
+                _warn(kept)
+            raise
+        with _signals_ignored():  # a rename, or a copy for .gz/.zst: let it finish
+            journal.finish()
     for problem in stats.problems:
         _warn(problem)
     if not args.quiet:
         _warn(stats.summary())
     if stats.problems:
         return EXIT_USAGE
-    return EXIT_FAILED if stats.errors else EXIT_OK
+    return EXIT_FAILED if stats.errors or stats.resumed_errors else EXIT_OK
+
+
+def _interrupted(exc: BaseException, stats: Stats, kept: str) -> int:
+    """Say how far an interrupted run got; its exit status."""
+    what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated"
+    _warn(f"{what} after {stats.summary()}{'; ' + kept if kept else ''}")
+    return EXIT_SIGINT if isinstance(exc, KeyboardInterrupt) else EXIT_SIGTERM
 
 
 def _main_pages(
@@ -403,11 +492,27 @@ def _main_pages(
             seen[target] = path
         os.makedirs(args.output_dir, exist_ok=True)
         status = run_pages(
-            inputs, config, jobs, stats, output_dir=args.output_dir, progress=progress, warn=_warn
+            inputs,
+            config,
+            jobs,
+            stats,
+            output_dir=args.output_dir,
+            progress=progress,
+            warn=_warn,
+            timeout=args.record_timeout or None,
         )
         if not args.quiet:
             _warn(stats.summary())
         return status
     with _output(args.output) as out:
-        status = run_pages(inputs, config, jobs, stats, out=out, progress=progress, warn=_warn)
+        status = run_pages(
+            inputs,
+            config,
+            jobs,
+            stats,
+            out=out,
+            progress=progress,
+            warn=_warn,
+            timeout=args.record_timeout or None,
+        )
     return status
