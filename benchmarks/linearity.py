@@ -5,7 +5,9 @@ Four shapes of pathological page, each named with the full size it stands for:
 * ``long_line``: one line of prose without a break (10 MB of UTF-8 in full);
 * ``one_char_lines``: lines of one character each (1,000,000 in full);
 * ``repeated_lines``: one body sentence repeated (100,000 lines in full);
-* ``punctuation``: a page of punctuation only, in lines of 40 (full: 1 MB).
+* ``punctuation``: a page of punctuation only, in lines of 40 (full: 1 MB);
+* ``digit_line``: one line of digits (full: 20,000, the ``max_line_chars``
+  that features read), the worst case found by tests/test_regex_safety.py.
 
 For each, ``s`` is found by doubling from a small size until one call takes
 ``--target`` seconds (0.1 s by default), and capped at a tenth of the full
@@ -44,6 +46,11 @@ def long_line(n: int) -> str:
     return (PROSE * (n // len(PROSE) + 1))[:n]
 
 
+def digit_line(n: int) -> str:
+    """One line of ``n`` digits."""
+    return "1" * n
+
+
 def one_char_lines(n: int) -> str:
     """``n`` lines of one character each, cycling through a few kinds."""
     chars = "的a1，。 中"
@@ -75,6 +82,7 @@ CASES = (
     Case("one_char_lines", one_char_lines, 1_000_000, "lines", 100),
     Case("repeated_lines", repeated_lines, 100_000, "lines", 100),
     Case("punctuation", punctuation, 1_000_000, "chars", 1_000),
+    Case("digit_line", digit_line, 20_000, "chars", 100),
 )
 
 
