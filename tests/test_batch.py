@@ -346,6 +346,15 @@ def _write_jsonl(path: Path, n: int, offset: int = 0) -> None:
     path.write_text("".join(t + "\n" for t in rows_text), encoding="utf-8")
 
 
+def _source(tmp_path: Path, n: int) -> tuple[list[str], io.BytesIO]:
+    """An input of ``n`` records in ``tmp_path``, and its output from one uninterrupted run."""
+    source = tmp_path / "in.jsonl"
+    _write_jsonl(source, n)
+    expected = io.BytesIO()
+    run_jsonl([str(source)], expected, CONFIG, 0, Stats())
+    return [str(source)], expected
+
+
 def _journal(tmp_path: Path, name: str, inputs: list[str]) -> batch.Journal:
     return batch.Journal(str(tmp_path / name), batch.run_settings(inputs, CONFIG))
 
@@ -367,12 +376,7 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
 def test_interrupted_run_resumes_without_loss_or_duplicates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    source = tmp_path / "in.jsonl"
-    _write_jsonl(source, 70)
-    inputs = [str(source)]
-    expected = io.BytesIO()
-    run_jsonl(inputs, expected, CONFIG, 0, Stats())
-
+    inputs, expected = _source(tmp_path, 70)
     with monkeypatch.context() as patch:
         _interrupt_after(patch, 40)  # 40 pages extracted, plus the broken line
         journal = _journal(tmp_path, name, inputs)
@@ -402,11 +406,7 @@ def test_resume_cuts_lines_written_after_the_last_checkpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As after kill -9: the progress file counts fewer lines than the partial file has.
-    source = tmp_path / "in.jsonl"
-    _write_jsonl(source, 30)
-    inputs = [str(source)]
-    expected = io.BytesIO()
-    run_jsonl(inputs, expected, CONFIG, 0, Stats())
+    inputs, expected = _source(tmp_path, 30)
     monkeypatch.setattr(batch, "CHECKPOINT_SECONDS", 0.0)  # save after every record
     journal = _journal(tmp_path, "out.jsonl", inputs)
     out = journal.open(resume=False)
