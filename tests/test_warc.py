@@ -1,0 +1,222 @@
+"""WARC and WET input: page records, HTTP decoding, the language filter, extract_warc."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+
+from corpus_files import conversion_record, page_html, response_record, warc_record, write_archive
+
+pytest.importorskip("fastwarc")
+
+from zhengwen.warc import (
+    ArchiveReader,
+    PageRecord,
+    RecordKind,
+    extract_warc,
+    iter_records,
+    looks_chinese,
+)
+
+CHINESE = "新征程是充满光荣和梦想的远征，党的二十大绘就了宏伟蓝图、吹响了前进号角。"
+ENGLISH = "The quick brown fox jumps over the lazy dog, again and again, all day long."
+JAPANESE = "日本語の文章は漢字と平仮名と片仮名で書かれています。今日は天気がいいですね。"
+
+
+def html_bytes(text: str, encoding: str = "utf-8", meta: str = "") -> bytes:
+    return (
+        f"<html><head>{meta}<title>标题</title></head><body><p>{text}</p></body></html>"
+    ).encode(encoding)
+
+
+def mixed_archive() -> list[bytes]:
+    """One record of each kind the reader meets, in an order that checks it reads on."""
+    gbk_page = html_bytes(CHINESE, "gbk")
+    return [
+        warc_record({"WARC-Type": "warcinfo", "WARC-Record-ID": "<urn:uuid:info>"}, b"x: y\r\n"),
+        response_record(
+            1, "http://news.cn/1", gbk_page, {"Content-Type": "text/html; charset=GBK"}
+        ),
+        warc_record(
+            {"WARC-Type": "request", "WARC-Record-ID": "<urn:uuid:req>"},
+            b"GET / HTTP/1.1\r\nHost: news.cn\r\n\r\n",
+        ),
+        response_record(
+            2, "http://news.cn/logo.png", b"\x89PNG....", {"Content-Type": "image/png"}
+        ),
+        response_record(3, "http://news.cn/moved", b"", {"Location": "/x"}, status="301 Moved"),
+        response_record(
+            4,
+            "http://news.cn/broken",
+            b"not gzip at all",
+            {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+        ),
+        conversion_record(5, "http://news.cn/5", "标题\n" + CHINESE, "zho,eng"),
+    ]
+
+
+@pytest.mark.parametrize("name", ["mixed.warc", "mixed.warc.gz"])
+def test_pages_come_out_typed_and_the_rest_is_counted(tmp_path: Path, name: str) -> None:
+    reader = ArchiveReader(write_archive(tmp_path / name, mixed_archive()))
+    records = list(reader)
+    assert [r.url for r in records] == [
+        "http://news.cn/1",
+        "http://news.cn/broken",
+        "http://news.cn/5",
+    ]
+    html, broken, wet = records
+    assert isinstance(html, PageRecord)
+    assert html.kind is RecordKind.HTML
+    assert html.record_id == "<urn:uuid:00000000-0000-0000-0000-000000000001>"
+    assert html.date == "2024-05-01T08:00:00Z"
+    assert html.content_type == "text/html; charset=GBK"
+    assert html.page is not None and html.page.encoding == "gb18030"
+    assert html.text == CHINESE
+    assert html.error is None
+    assert broken.error is not None and "ValueError" in broken.error
+    assert broken.text == ""
+    assert wet.kind is RecordKind.TEXT
+    assert wet.page is None
+    assert wet.text == "标题\n" + CHINESE
+    assert wet.language == "zho,eng"
+    assert reader.skipped == {
+        "type:warcinfo": 1,
+        "type:request": 1,
+        "not_html": 1,
+        "http_status": 1,
+    }
+
+
+def test_http_chunking_and_compression_are_undone(tmp_path: Path) -> None:
+    page = html_bytes(CHINESE)
+    chunked = (
+        b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (page[:10], page[10:]))
+        + b"0\r\n\r\n"
+    )
+    deflated = zlib.compress(page)
+    records = [
+        response_record(
+            1, "u1", gzip.compress(page), {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        ),
+        response_record(
+            2, "u2", chunked, {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}
+        ),
+        response_record(
+            3, "u3", deflated, {"Content-Type": "text/html", "Content-Encoding": "deflate"}
+        ),
+        response_record(4, "u4", page, {}),  # no Content-Type: sniffed
+    ]
+    found = list(iter_records(write_archive(tmp_path / "enc.warc", records)))
+    assert [r.text for r in found] == [CHINESE] * 4
+    assert [r.payload for r in found] == [page] * 4
+
+
+def test_a_resource_record_of_html_is_a_page(tmp_path: Path) -> None:
+    record = warc_record(
+        {
+            "WARC-Type": "resource",
+            "WARC-Record-ID": "<urn:uuid:r>",
+            "WARC-Target-URI": "<http://example.cn/r>",
+            "Content-Type": "text/html; charset=utf-8",
+        },
+        html_bytes(CHINESE),
+    )
+    (found,) = iter_records(write_archive(tmp_path / "r.warc", [record]))
+    assert found.url == "http://example.cn/r"  # angle brackets of old writers removed
+    assert found.text == CHINESE
+
+
+def test_language_header_decides_where_present(tmp_path: Path) -> None:
+    records = [
+        conversion_record(1, "zh", CHINESE, "zho,eng"),
+        conversion_record(2, "en-first", CHINESE, "eng,zho"),
+        conversion_record(3, "ja", CHINESE, "jpn"),
+    ]
+    reader = ArchiveReader(write_archive(tmp_path / "lang.wet", records), lang="zho")
+    assert [r.url for r in reader] == ["zh"]
+    assert reader.skipped == {"lang": 2}
+
+
+def test_without_a_language_header_the_cjk_check_decides(tmp_path: Path) -> None:
+    records = [
+        response_record(1, "zh", html_bytes(CHINESE), {"Content-Type": "text/html"}),
+        response_record(2, "en", html_bytes(ENGLISH), {"Content-Type": "text/html"}),
+        response_record(3, "ja", html_bytes(JAPANESE), {"Content-Type": "text/html"}),
+        conversion_record(4, "zh-wet", CHINESE, None),
+    ]
+    reader = ArchiveReader(write_archive(tmp_path / "nolang.warc.gz", records), lang="zho")
+    assert [r.url for r in reader] == ["zh", "zh-wet"]
+    assert reader.skipped == {"lang_cjk_check": 2}
+
+
+@pytest.mark.parametrize("lang", ["zh", "zh-CN", ""])
+def test_language_codes_are_iso_639_3(lang: str) -> None:
+    with pytest.raises(ValueError, match="ISO 639-3"):
+        ArchiveReader("unused.warc", lang=lang)
+
+
+def test_without_a_filter_every_page_is_kept(tmp_path: Path) -> None:
+    records = [response_record(2, "en", html_bytes(ENGLISH), {"Content-Type": "text/html"})]
+    assert len(list(iter_records(write_archive(tmp_path / "all.warc", records)))) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "chinese"),
+    [
+        (CHINESE, True),
+        ("繁體中文的新聞報導，版權所有。", True),
+        (CHINESE + " Python 3.11 API HTTP JSON", True),
+        (ENGLISH * 5 + "中国", False),
+        (JAPANESE, False),
+        ("한국어 문장은 한글로 씁니다. 서울은 대한민국의 수도입니다.", False),
+        ("", False),
+        ("12345 !!!", False),
+    ],
+)
+def test_looks_chinese(text: str, chinese: bool) -> None:
+    assert looks_chinese(text) is chinese
+
+
+def test_a_binary_stream_is_read_too(tmp_path: Path) -> None:
+    path = write_archive(tmp_path / "s.warc.gz", mixed_archive())
+    with path.open("rb") as stream:
+        assert len(list(iter_records(stream))) == 3
+
+
+def test_extract_warc_gives_one_json_ready_dict_per_page(tmp_path: Path, seed_text: str) -> None:
+    article = page_html(seed_text.split("\n"), "标题").encode("utf-8")
+    records = [
+        response_record(1, "http://a.cn/article", article, {"Content-Type": "text/html"}),
+        *mixed_archive(),
+    ]
+    rows = list(extract_warc(write_archive(tmp_path / "x.warc.gz", records)))
+    assert [row["url"] for row in rows] == [
+        "http://a.cn/article",
+        "http://news.cn/1",
+        "http://news.cn/broken",
+        "http://news.cn/5",
+    ]
+    for row in rows:
+        json.dumps(row, ensure_ascii=False)
+        assert {"url", "warc_record_id", "warc_date"} <= row.keys()
+    first = rows[0]
+    assert set(first) == {
+        *("url", "warc_record_id", "warc_date"),
+        *("title", "date", "source", "authors", "editors", "body"),
+    }
+    assert isinstance(first["body"], str) and first["body"]
+    assert "error" in rows[2] and "body" not in rows[2]
+
+
+def test_extract_warc_reports_a_broken_file_instead_of_raising(tmp_path: Path) -> None:
+    good = conversion_record(1, "u1", CHINESE, "zho")
+    path = tmp_path / "broken.warc"
+    path.write_bytes(good + b"this is no WARC record\r\n\r\n")
+    rows = list(extract_warc(path))
+    assert rows[0]["url"] == "u1"
+    assert rows[-1]["url"] is None
+    assert "unreadable archive after 1 page records" in str(rows[-1]["error"])
