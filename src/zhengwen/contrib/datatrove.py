@@ -123,7 +123,8 @@ class ZhengwenExtractor(BaseExtractor):  # type: ignore[misc]
     document is read).
 
     Gives every document on, its text replaced by the body (``""`` when
-    there is none) and ``<prefix>title``, ``date``, ``source``, ``authors``,
+    there is none; ``empty_body`` in the stats counts bodies without a
+    non-whitespace character) and ``<prefix>title``, ``date``, ``source``, ``authors``,
     ``editors`` in its metadata. When extraction fails or times out, the
     text is ``""`` and ``<prefix>error`` says why (``timeout``,
     ``broken_process`` or ``error: <message>``). Stats count ``extracted``,
@@ -209,7 +210,7 @@ class ZhengwenExtractor(BaseExtractor):  # type: ignore[misc]
                         doc.text = str(fields.pop("body"))
                         for key, value in fields.items():
                             doc.metadata[f"{prefix}{key}"] = value
-                if not doc.text:
+                if doc.text.isspace() or not doc.text:
                     self.stat_update("empty_body")
                 self.stat_update(StatHints.forwarded)
                 self.update_doc_stats(doc)
