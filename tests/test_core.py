@@ -12,7 +12,11 @@ def test_seed_labels_equal_gold(seed_text: str, seed_gold: tuple[list[str], list
     labels, texts = seed_gold
     doc = zhengwen.extract(seed_text)
     assert [ln.text for ln in doc.lines] == texts
-    wrong = [(ln.index, ln.label.value, g, ln.text[:30]) for ln, g in zip(doc.lines, labels) if ln.label.value != g]
+    wrong = [
+        (ln.index, ln.label.value, g, ln.text[:30])
+        for ln, g in zip(doc.lines, labels)
+        if ln.label.value != g
+    ]
     assert wrong == []
 
 
@@ -63,7 +67,11 @@ def test_line_endings_and_invisible_characters_do_not_change_labels(seed_text: s
 def test_lines_keep_their_exact_text() -> None:
     text = "首页\n\u3000\u3000这是一段正文，它有缩进。\r\n  尾部  \n"
     doc = zhengwen.extract(text)
-    assert [ln.text for ln in doc.lines] == ["首页", "\u3000\u3000这是一段正文，它有缩进。", "  尾部  "]
+    assert [ln.text for ln in doc.lines] == [
+        "首页",
+        "\u3000\u3000这是一段正文，它有缩进。",
+        "  尾部  ",
+    ]
 
 
 def test_options_reject_unknown_and_conflicting() -> None:

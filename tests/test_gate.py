@@ -31,8 +31,14 @@ def test_dev_set_gate(dev_dir: Path, tmp_path: Path) -> None:
         )
     report = tmp_path / "score.json"
     subprocess.run(
-        [sys.executable, str(dev_dir.parent / "score.py"), str(dev_dir / "gold"), str(tmp_path),
-         "--json", str(report)],
+        [
+            sys.executable,
+            str(dev_dir.parent / "score.py"),
+            str(dev_dir / "gold"),
+            str(tmp_path),
+            "--json",
+            str(report),
+        ],
         check=True,
         capture_output=True,
     )

@@ -30,9 +30,7 @@ def _lines(*rows: tuple[Label, str]) -> list[Line]:
 
 
 def test_source_value_on_next_line() -> None:
-    meta = collect(
-        _lines((Label.TITLE, "标题"), (Label.META, "来源："), (Label.META, "新华网"))
-    )
+    meta = collect(_lines((Label.TITLE, "标题"), (Label.META, "来源："), (Label.META, "新华网")))
     assert meta.source == "新华网"
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -35,10 +36,9 @@ import lightgbm as lgb
 import numpy as np
 
 from zhengwen import decode
-from zhengwen.decode import CLASSES, beliefs, stack_features
+from zhengwen.classify import FORMAT, MLP_FORMAT
+from zhengwen.decode import CLASSES, STACK_NAMES, beliefs, stack_features
 from zhengwen.features import ALL_NAMES, page_features
-from zhengwen.decode import STACK_NAMES
-from zhengwen.classify import FORMAT
 from zhengwen.normalize import feature_text
 from zhengwen.options import DEFAULT
 
@@ -53,20 +53,20 @@ SEED = 20261124
 PARAMS = {
     "objective": "multiclass",
     "num_class": len(CLASSES),
-    "learning_rate": 0.1,
+    "learning_rate": 0.05,
     "num_leaves": 15,
     "max_depth": 6,
-    "min_data_in_leaf": 20,
-    "feature_fraction": 0.8,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.5,
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
-    "lambda_l2": 1.0,
+    "lambda_l2": 5.0,
     "verbose": -1,
-    "num_threads": 2,
+    "num_threads": int(os.environ.get("ZHENGWEN_TRAIN_THREADS", "2")),
     "seed": SEED,
     "deterministic": True,
 }
-ROUNDS = (120, 80)  # pass one, pass two
+ROUNDS = (240, 160)  # pass one, pass two
 AUGMENT_WEIGHT = 0.5  # weight of a body-only copy of a page relative to the page
 
 
@@ -125,10 +125,94 @@ def body_only(page: Page) -> Page:
     return Page(page.name + "+body", page.site, lines, ["body"] * len(lines), page_features(folded))
 
 
-def fit(xs: list[np.ndarray], pages: Sequence[Page], rounds: int) -> lgb.Booster:
+class MLP:
+    """A one-hidden-layer network over squashed, standardised features."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
+        from sklearn.neural_network import MLPClassifier
+
+        z = squash(x)
+        self.mean = z.mean(axis=0)
+        self.scale = z.std(axis=0) + 1e-6
+        self.net = MLPClassifier(
+            hidden_layer_sizes=HIDDEN,
+            alpha=MLP_ALPHA,
+            max_iter=MLP_EPOCHS,
+            random_state=SEED,
+            batch_size=256,
+            learning_rate_init=1e-3,
+        )
+        self.net.fit((z - self.mean) / self.scale, y, sample_weight=w)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        p = self.net.predict_proba((squash(x) - self.mean) / self.scale)
+        out = np.zeros((x.shape[0], len(CLASSES)))
+        out[:, self.net.classes_] = p
+        return out
+
+
+class Student:
+    """A network that imitates a teacher's beliefs (distillation).
+
+    It regresses the teacher's log-beliefs (centred per line), so at run time
+    a softmax over its outputs gives beliefs close to the teacher's at the
+    cost of two matrix products instead of thousands of tree walks.
+    """
+
+    def __init__(self, x: np.ndarray, teacher: np.ndarray, w: np.ndarray) -> None:
+        from sklearn.neural_network import MLPRegressor
+
+        z = squash(x)
+        self.mean = z.mean(axis=0)
+        self.scale = z.std(axis=0) + 1e-6
+        logp = np.log(np.clip(teacher, 1e-4, 1.0))
+        target = logp - logp.mean(axis=1, keepdims=True)
+        self.net = MLPRegressor(
+            hidden_layer_sizes=HIDDEN,
+            alpha=MLP_ALPHA,
+            max_iter=MLP_EPOCHS,
+            random_state=SEED,
+            batch_size=256,
+            learning_rate_init=1e-3,
+        )
+        self.net.fit((z - self.mean) / self.scale, target, sample_weight=w)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        h = self.net.predict((squash(x) - self.mean) / self.scale)
+        h = h - h.max(axis=1, keepdims=True)
+        e = np.exp(h)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def distill(teacher: tuple, train: list[Page]) -> tuple[Student, Student]:
+    """Students for both passes; pass two reads the pass-one student's beliefs."""
+    pool = with_body_only(train)
+    w = np.concatenate([weights(p) for p in pool])
+    w = w / w.mean()
+    x1 = np.vstack([p.x1 for p in pool])
+    s1 = Student(x1, teacher[0].predict(x1), w)
+    x2s = np.vstack([x2(p, s1.predict(p.x1)) for p in pool])
+    t2 = np.vstack([beliefs(p.x1, teacher) for p in pool])
+    return s1, Student(x2s, t2, w)
+
+
+def squash(x: np.ndarray) -> np.ndarray:
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+MODEL_KIND = "gbt"
+HIDDEN = (128,)
+MLP_ALPHA = 1e-3
+MLP_EPOCHS = 40
+
+
+def fit(xs: list[np.ndarray], pages: Sequence[Page], rounds: int):
+    """One pass's classifier: LightGBM trees (the teacher) or, with --model mlp, a network."""
     x = np.vstack(xs)
     y = np.concatenate([[CLASSES.index(lab) for lab in p.labels] for p in pages])
     w = np.concatenate([weights(p) * (AUGMENT_WEIGHT if "+" in p.name else 1.0) for p in pages])
+    if MODEL_KIND == "mlp":
+        return MLP(x, y, w / w.mean())
     return lgb.train(PARAMS, lgb.Dataset(x, y, weight=w), num_boost_round=rounds)
 
 
@@ -185,6 +269,8 @@ def cross_validate(pages: list[Page], pred: Path, k: int) -> None:
         held = set(fold)
         train = [p for i, p in enumerate(pages) if i not in held]
         m1, m2 = fit_both(train, k)
+        if MODEL_KIND == "distilled":
+            m1, m2 = distill((m1, m2), train)
         for i in fold:
             page = pages[i]
             p2 = beliefs(page.x1, (m1, m2))
@@ -201,41 +287,60 @@ def decide(page: Page, models: tuple[lgb.Booster, lgb.Booster]) -> list[str]:
     return [lab.value for lab in decode.decide(folded, DEFAULT.threshold, models).labels]
 
 
-def export(booster: lgb.Booster, names: Sequence[str], path: Path) -> None:
+def export_mlp(model: MLP | Student, names: Sequence[str], path: Path) -> None:
+    """Write a network (classifier or distilled student) as the package's JSON format."""
+    classes = getattr(model.net, "classes_", np.arange(len(CLASSES)))
+    if list(classes) != list(range(len(CLASSES))):
+        raise ValueError("every class must be present in the training data")
+    data = {
+        "format": MLP_FORMAT,
+        "classes": list(CLASSES),
+        "features": list(names),
+        "mean": [round(v, 6) for v in model.mean.tolist()],
+        "scale": [round(v, 6) for v in model.scale.tolist()],
+        "layers": [
+            {"weights": np.round(w, 6).tolist(), "bias": np.round(b, 6).tolist()}
+            for w, b in zip(model.net.coefs_, model.net.intercepts_)
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    print(f"wrote {path} (network {HIDDEN})", file=sys.stderr)
+
+
+def flatten_tree(root: dict) -> dict:
+    """One LightGBM tree as flat arrays; leaf j is referred to as ``-1 - j``."""
+    out: dict = {"feature": [], "threshold": [], "left": [], "right": [], "value": []}
+
+    def walk(node: dict, depth: int) -> tuple[int, int]:
+        if "split_index" not in node:
+            out["value"].append(node.get("leaf_value", 0.0))
+            return -len(out["value"]), depth
+        if node["decision_type"] != "<=":
+            raise ValueError(f"unsupported split {node['decision_type']}")
+        me = len(out["feature"])
+        out["feature"].append(node["split_feature"])
+        out["threshold"].append(node["threshold"])
+        out["left"].append(0)
+        out["right"].append(0)
+        lref, ldepth = walk(node["left_child"], depth + 1)
+        rref, rdepth = walk(node["right_child"], depth + 1)
+        out["left"][me], out["right"][me] = lref, rref
+        return me, max(ldepth, rdepth)
+
+    _, out["depth"] = walk(root, 0)
+    return out
+
+
+def export(booster, names: Sequence[str], path: Path) -> None:
+    if isinstance(booster, (MLP, Student)):
+        return export_mlp(booster, names, path)
     """Write a LightGBM multiclass booster as the package's JSON tree format."""
     dump = booster.dump_model()
-    trees = []
-    for i, info in enumerate(dump["tree_info"]):
-        feature, threshold, left, right, value = [], [], [], [], []
-
-        def walk(node: dict, depth: int) -> tuple[int, int]:
-            if "leaf_index" in node or "split_index" not in node:
-                value.append(node.get("leaf_value", 0.0))
-                return -len(value), depth
-            me = len(feature)
-            feature.append(node["split_feature"])
-            threshold.append(node["threshold"])
-            left.append(0)
-            right.append(0)
-            if node["decision_type"] != "<=":
-                raise ValueError(f"unsupported split {node['decision_type']}")
-            lref, ld = walk(node["left_child"], depth + 1)
-            rref, rd = walk(node["right_child"], depth + 1)
-            left[me], right[me] = lref, rref
-            return me, max(ld, rd)
-
-        _, depth = walk(info["tree_structure"], 0)
-        trees.append(
-            {
-                "class": i % len(CLASSES),
-                "depth": depth,
-                "feature": feature,
-                "threshold": threshold,
-                "left": left,
-                "right": right,
-                "value": value,
-            }
-        )
+    trees = [
+        {"class": i % len(CLASSES), **flatten_tree(info["tree_structure"])}
+        for i, info in enumerate(dump["tree_info"])
+    ]
     data = {
         "format": FORMAT,
         "classes": list(CLASSES),
@@ -255,20 +360,50 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=FOLDS)
     ap.add_argument("--export", action="store_true", help="fit on all dev pages, write the models")
     ap.add_argument(
-        "--check", type=Path, metavar="FLOORS",
+        "--check",
+        type=Path,
+        metavar="FLOORS",
         help="with --cv: exit 1 when a figure falls below the floors in this JSON file",
     )
+    ap.add_argument("--model", choices=("gbt", "mlp", "distilled"), default=MODEL_KIND)
+    ap.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a LightGBM parameter (or rounds1/rounds2) for an experiment",
+    )
     args = ap.parse_args(argv)
+    globals()["MODEL_KIND"] = args.model
+    for item in args.param:
+        key, _, value = item.partition("=")
+        if key in ("rounds1", "rounds2"):
+            rounds = list(ROUNDS)
+            rounds[int(key[-1]) - 1] = int(value)
+            globals()["ROUNDS"] = tuple(rounds)
+        elif key in PARAMS:
+            PARAMS[key] = type(PARAMS[key])(value)
+        else:
+            ap.error(f"unknown parameter {key!r}")
     t0 = time.time()
     pages = load_pages(args.dev)
-    print(f"{len(pages)} pages, {sum(len(p.lines) for p in pages)} lines, "
-          f"features {time.time() - t0:.1f}s", file=sys.stderr)
+    print(
+        f"{len(pages)} pages, {sum(len(p.lines) for p in pages)} lines, "
+        f"features {time.time() - t0:.1f}s",
+        file=sys.stderr,
+    )
     if args.cv:
         cross_validate(pages, args.pred, args.folds)
         report = args.pred / "score.json"
         subprocess.run(
-            [sys.executable, str(args.dev.parent / "score.py"), str(args.dev / "gold"),
-             str(args.pred), "--json", str(report)],
+            [
+                sys.executable,
+                str(args.dev.parent / "score.py"),
+                str(args.dev / "gold"),
+                str(args.pred),
+                "--json",
+                str(report),
+            ],
             check=True,
         )
         if args.check:
@@ -281,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
             print("site-grouped CV at or above its floors", file=sys.stderr)
     if args.export:
         m1, m2 = fit_both(pages, args.folds)
+        if MODEL_KIND == "distilled":
+            m1, m2 = distill((m1, m2), pages)
         export(m1, ALL_NAMES, MODEL_DIR / "pass1.json")
         export(m2, ALL_NAMES + STACK_NAMES, MODEL_DIR / "pass2.json")
     return 0

@@ -1,10 +1,13 @@
-"""Evaluate a gradient-boosted tree ensemble stored as a readable JSON file.
+"""Evaluate the line classifiers stored as readable JSON files (no pickle).
 
-The model files under ``model/`` are written by ``tools/train.py`` from
-LightGBM (no pickle): every tree as flat arrays of split feature, threshold,
-children and leaf values. ``Ensemble.predict`` walks all trees for all lines
-at once, one numpy gather per tree level, so its cost is a few array
-operations per page, not a Python loop per tree.
+Two kinds, both written by ``tools/train.py``:
+
+* ``zhengwen-mlp/1``: a small neural network (scikit-learn's MLP) as weight
+  matrices. Its cost is two matrix products per page, which is why the
+  package ships it.
+* ``zhengwen-trees/1``: a LightGBM tree ensemble as flat arrays of split
+  feature, threshold, children and leaf values. ``Ensemble.predict`` walks all
+  trees for all lines at once, one numpy gather per tree level.
 """
 
 from __future__ import annotations
@@ -19,6 +22,59 @@ import numpy as np
 import numpy.typing as npt
 
 FORMAT = "zhengwen-trees/1"
+MLP_FORMAT = "zhengwen-mlp/1"
+
+
+@dataclass(frozen=True)
+class Network:
+    """A feed-forward network with ReLU hidden layers and a softmax output.
+
+    Inputs are squashed (``sign(x)·log1p(|x|)``: counts and lengths span
+    orders of magnitude) and standardised with the training set's mean and
+    scale before the first layer.
+    """
+
+    classes: tuple[str, ...]
+    features: tuple[str, ...]
+    mean: npt.NDArray[np.float64]
+    scale: npt.NDArray[np.float64]
+    weights: tuple[npt.NDArray[np.float64], ...]
+    biases: tuple[npt.NDArray[np.float64], ...]
+
+    def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Class probabilities: ``(rows, classes)``."""
+        h = (np.sign(x) * np.log1p(np.abs(x)) - self.mean) / self.scale
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = h @ w + b
+            if i < last:
+                np.maximum(h, 0.0, out=h)
+        h -= h.max(axis=1, keepdims=True)
+        e = np.exp(h)
+        out: npt.NDArray[np.float64] = e / e.sum(axis=1, keepdims=True)
+        return out
+
+
+def network_from_dict(data: dict[str, Any]) -> Network:
+    """Build a Network from its JSON structure; reject inconsistent shapes."""
+    if data.get("format") != MLP_FORMAT:
+        raise ValueError(f"not a {MLP_FORMAT} model: format={data.get('format')!r}")
+    classes = tuple(str(c) for c in data["classes"])
+    features = tuple(str(f) for f in data["features"])
+    mean = np.asarray(data["mean"], dtype=np.float64)
+    scale = np.asarray(data["scale"], dtype=np.float64)
+    weights = tuple(np.asarray(layer["weights"], dtype=np.float64) for layer in data["layers"])
+    biases = tuple(np.asarray(layer["bias"], dtype=np.float64) for layer in data["layers"])
+    width = len(features)
+    if mean.shape != (width,) or scale.shape != (width,) or not (scale > 0).all():
+        raise ValueError("mean/scale do not match the feature list")
+    for w, b in zip(weights, biases, strict=True):
+        if w.ndim != 2 or w.shape[0] != width or b.shape != (w.shape[1],):
+            raise ValueError(f"layer shape {w.shape} does not follow width {width}")
+        width = w.shape[1]
+    if width != len(classes):
+        raise ValueError(f"output width {width} != {len(classes)} classes")
+    return Network(classes, features, mean, scale, weights, biases)
 
 
 @dataclass(frozen=True)
@@ -62,11 +118,14 @@ class Ensemble:
     def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Class probabilities: ``(rows, classes)`` (sigmoid for one class, softmax else)."""
         raw = self.raw(x)
+        out: npt.NDArray[np.float64]
         if len(self.classes) == 1:
-            return 1.0 / (1.0 + np.exp(-raw))
+            out = 1.0 / (1.0 + np.exp(-raw))
+            return out
         raw -= raw.max(axis=1, keepdims=True)
         e = np.exp(raw)
-        return e / e.sum(axis=1, keepdims=True)
+        out = e / e.sum(axis=1, keepdims=True)
+        return out
 
 
 def from_dict(data: dict[str, Any]) -> Ensemble:
@@ -112,8 +171,14 @@ def from_dict(data: dict[str, Any]) -> Ensemble:
     )
 
 
+Classifier = Ensemble | Network
+
+
 @cache
-def load(name: str) -> Ensemble:
-    """The packaged model ``model/<name>.json``, parsed once."""
+def load(name: str) -> Classifier:
+    """The packaged model ``model/<name>.json``, parsed once, of either kind."""
     text = resources.files("zhengwen").joinpath("model", f"{name}.json").read_text("utf-8")
-    return from_dict(json.loads(text))
+    data = json.loads(text)
+    if data.get("format") == MLP_FORMAT:
+        return network_from_dict(data)
+    return from_dict(data)

@@ -10,6 +10,7 @@ constant per page plus a few array operations per character.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import cache
 
@@ -30,19 +31,14 @@ FloatArray = npt.NDArray[np.float64]
 OTHER, HAN, HAN_FUNC, SENT_END, CLAUSE, QUOTE, DIGIT, LATIN, SEP, PERIOD, NEWLINE = range(11)
 N_CLASSES = 11
 
-# Single-character function words, taken from the most frequent entries of
-# jieba's dictionary tagged u (particle), p (preposition), c (conjunction),
-# d (adverb) and r (pronoun); both scripts.
-FUNCTION_CHARS = (
-    "的了着过地得之所是在和与及或而且并也都就还又才再很更最太已曾将把被让给对向从于以为"
-    "因但若如虽则即乃其此这那哪些我你他她它们咱您谁什么怎么不没无非别未只仅"
-    "著過與並還纔將於為雖則這們麼沒無僅讓給對從"
-)
+# HAN_FUNC characters come from lexicon/function_chars.txt (built from
+# jieba's dictionary by tools/build_function_chars.py).
 SENT_END_CHARS = "。！？!?…"
 CLAUSE_CHARS = "，,、；;：:﹐﹑﹔﹕"
 QUOTE_CHARS = "“”‘’「」『』《》〈〉（）()【】[]\"'〔〕"
 SEP_CHARS = "|｜>＞›»·•/\\-—–_~*#=+<＜‹«→←↑↓▪■□◆◇●○★☆►▶◀◁▷¦┊│丨/"
 CLOSERS = "”’」』）)】]\"'"
+OPENERS = "“‘「『（(【[《〈"
 
 
 @cache
@@ -51,7 +47,7 @@ def _class_table() -> npt.NDArray[np.uint8]:
     table[0x4E00:0xA000] = HAN  # CJK unified ideographs
     table[0x3400:0x4DC0] = HAN  # extension A
     table[0xF900:0xFB00] = HAN  # compatibility ideographs
-    for ch in FUNCTION_CHARS:
+    for ch in lexicon.function_chars():
         table[ord(ch)] = HAN_FUNC
     for chars, cls in (
         (SENT_END_CHARS, SENT_END),
@@ -79,8 +75,11 @@ _DATE = regex.compile(
     r"|(?<!\d)[01]?\d\s*月\s*[0-3]?\d\s*日"
     r"|(?<!\d)[01]?\d-[0-3]\d(?!\d)",
 )
-_TIME = regex.compile(r"(?<!\d)[0-2]?\d[:：][0-5]\d(?:[:：][0-5]\d)?(?!\d)")
-_AGO = regex.compile(r"\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|月|年)前|刚刚|剛剛|昨天|前天")
+_TIME = regex.compile(r"\d[:：][0-5]\d(?![\d])")
+_AGO = regex.compile(
+    # (?<!\d): a run of digits is tried once, from its start, not from each digit.
+    r"(?<!\d)\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|月|年)前|刚刚|剛剛|昨天|前天"
+)
 _LIST_START = regex.compile(
     r"^(?:\d{1,3}[、.．)）]|[（(]\d{1,3}[）)]|[一二三四五六七八九十]{1,3}[、.．]|[·•▪●◆■○※★☆►▶-])",
     regex.MULTILINE,
@@ -98,24 +97,64 @@ _META_KEY = regex.compile(
     r"|发表时间|發表時間|时间|時間|日期|浏览|瀏覽|阅读|閱讀|点击|點擊|摄影|攝影|出处|出處|稿源)"
     r"\s*[:：]"
 )
-_BYLINE = regex.compile(r"[（(【\[]\s*(?:记者|記者|编辑|編輯|作者|通讯员|來源|来源|责任编辑|責任編輯)")
-_COUNT_WORD = regex.compile(r"\d+\s*(?:条|條|人|次|个|個|篇|楼|樓|赞|讚|评|評|回复|回覆|阅读|閱讀)")
+_BYLINE = regex.compile(
+    r"[（(【\[]\s*(?:记者|記者|编辑|編輯|作者|通讯员|來源|来源|责任编辑|責任編輯)"
+)
+# Markdown that forums and blogs render as text: headings, images and links,
+# emphasis. Its lines are article structure, not furniture.
+_MARKDOWN = regex.compile(
+    # Bounded scans ({0,200}) keep a line of a million "![" linear.
+    r"^(?:#{1,6}(?!#)|>(?=.{0,200}\p{Han})|\*\*)|!\[[^\]\n]{0,200}\]\(|\]\(https?://"
+    r"|\*\*[^*\n]{1,200}\*\*",
+    regex.MULTILINE,
+)
+_COUNT_WORD = regex.compile(r"(?<!\d)\d+\s*(?:条|條|人|次|个|個|篇|楼|樓|赞|讚|评|評|回复|回覆|阅读|閱讀)")
 
 
+PREFIX_MAX_CHARS = 8  # a line-start look-up tries prefixes up to this long
 MIN_INLINE_WORD = 2  # characters a lexicon word needs to count when found mid-line
 
 
-def _lexicon_pattern(kind: Kind, anchored: bool) -> regex.Pattern[str]:
-    # Inside a line, one-character words (大, 中, 图) are too common to mean anything.
-    chosen = [w for w in lexicon.words(kind) if anchored or len(w) >= MIN_INLINE_WORD]
-    alternation = "|".join(regex.escape(w) for w in sorted(chosen, key=len, reverse=True))
-    prefix = r"^[\p{P}\p{S}\d]{0,3}" if anchored else ""
-    return regex.compile(f"{prefix}(?:{alternation})", regex.MULTILINE)
+def trie_pattern(words: list[str]) -> str:
+    """A regex alternation of ``words`` factored by common prefixes.
+
+    A flat alternation tries every word at every position; the factored form
+    rejects a position on its first character, so scanning a page costs about
+    the same whatever the size of the word list. Longer words win, as in a
+    longest-first alternation.
+    """
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [regex.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
 
 
 @cache
-def _lexicon_patterns() -> tuple[tuple[regex.Pattern[str], regex.Pattern[str]], ...]:
-    return tuple((_lexicon_pattern(k, True), _lexicon_pattern(k, False)) for k in Kind)
+def _prefix_index() -> tuple[dict[str, int], int]:
+    """Every lexicon word mapped to its kinds' bitmask, and the longest word's length."""
+    index = lexicon.exact_index()
+    return index, max(len(w) for w in index)
+
+
+@cache
+def _inline_pattern() -> re.Pattern[str]:
+    """All lexicon words of two or more characters, as one factored alternation."""
+    # Inside a line, one-character words (大, 中, 图) are too common to mean anything.
+    words = [w for w in lexicon.exact_index() if len(w) >= MIN_INLINE_WORD]
+    # The standard library engine skips positions by the first-character set of
+    # a factored alternation; `regex` tries every position (6x slower here).
+    return re.compile(trie_pattern(words))
 
 
 # --- the feature table ----------------------------------------------------
@@ -137,6 +176,7 @@ NAMES: tuple[str, ...] = (
     "period",
     "ends_sentence",
     "ends_closer",
+    "ends_open",
     "first_is_digit",
     "first_is_sep",
     "starts_punct",
@@ -149,6 +189,7 @@ NAMES: tuple[str, ...] = (
     "meta_key",
     "byline",
     "count_word",
+    "markdown",
     "bracketed",
     *(f"lex_exact_{k}" for k in _LEX),
     *(f"lex_start_{k}" for k in _LEX),
@@ -225,19 +266,24 @@ def line_features(folded: list[str]) -> FloatArray:
     first = np.where(nonempty, classes[np.minimum(starts, len(codes))], OTHER)
     last_char = [s[-1] if s else "" for s in folded]
     closer = np.fromiter((c in CLOSERS for c in last_char), dtype=bool, count=n)
-    before_closer = np.where(
-        closer & (length >= 2), classes[np.maximum(ends - 2, 0)], OTHER
-    )
+    before_closer = np.where(closer & (length >= 2), classes[np.maximum(ends - 2, 0)], OTHER)
     x[:, col("ends_sentence")] = (last == SENT_END) | (last == PERIOD) | (before_closer == SENT_END)
     x[:, col("ends_closer")] = closer
+    opener = np.fromiter((c in OPENERS for c in last_char), dtype=bool, count=n)
+    x[:, col("ends_open")] = opener | (last == CLAUSE)
     x[:, col("first_is_digit")] = first == DIGIT
     x[:, col("first_is_sep")] = (first == SEP) | (first == QUOTE)
-    x[:, col("starts_punct")] = (first == CLAUSE) | (first == SENT_END) | (first == PERIOD) | (
-        (first == QUOTE) & np.fromiter((s[:1] in CLOSERS for s in folded), dtype=bool, count=n)
+    x[:, col("starts_punct")] = (
+        (first == CLAUSE)
+        | (first == SENT_END)
+        | (first == PERIOD)
+        | ((first == QUOTE) & np.fromiter((s[:1] in CLOSERS for s in folded), dtype=bool, count=n))
     )
 
     # Patterns over the joined page; a match belongs to the line it starts in.
-    def line_hits(pattern: regex.Pattern[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    def line_hits(
+        pattern: regex.Pattern[str],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         spans = [(m.start(), m.end()) for m in pattern.finditer(joined)]
         if not spans:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -263,28 +309,47 @@ def line_features(folded: list[str]) -> FloatArray:
     flag("meta_key", _META_KEY)
     flag("byline", _BYLINE)
     flag("count_word", _COUNT_WORD)
-    for k, (anchored, anywhere) in zip(_LEX, _lexicon_patterns(), strict=True):
-        flag(f"lex_start_{k}", anchored)
-        cover(f"lex_cover_{k}", anywhere)
+    flag("markdown", _MARKDOWN)
+    # Lexicon words anywhere in a line: one scan for all kinds at once.
+    index, longest = _prefix_index()
+    spans = [(m.start(), m.end(), index[m.group()]) for m in _inline_pattern().finditer(joined)]
+    if spans:
+        hits = np.array(spans, dtype=np.int64)
+        rows = np.searchsorted(starts, hits[:, 0], side="right") - 1
+        widths = (hits[:, 1] - hits[:, 0]).astype(np.float64)
+        for bit, k in enumerate(_LEX):
+            sel = (hits[:, 2] >> bit & 1).astype(bool)
+            np.add.at(x[:, col(f"lex_cover_{k}")], rows[sel], widths[sel])
+    cover_cols = [col(f"lex_cover_{k}") for k in _LEX]
+    x[:, cover_cols] = np.minimum(x[:, cover_cols] / safe[:, None], 1.0)
 
-    index = lexicon.exact_index()
-    exact_cols = [col(f"lex_exact_{k}") for k in _LEX]
-    dup = Counter(folded)
+    # Whole-line and line-start look-ups, past leading bullets and brackets.
+    exact = np.zeros(n, dtype=np.int64)
+    start = np.zeros(n, dtype=np.int64)
+    bracketed = x[:, col("bracketed")]
     for i, s in enumerate(folded):
-        if s and s[0] in "【[" and s[-1] in "】]":
-            x[i, col("bracketed")] = 1.0
-        mask = index.get(s.strip(_EDGE_CHARS), 0)
-        if mask:
-            for bit, c in enumerate(exact_cols):
-                if mask >> bit & 1:
-                    x[i, c] = 1.0
+        if not s:
+            continue
+        if s[0] in "【[" and s[-1] in "】]":
+            bracketed[i] = 1.0
+        core = s.strip(_EDGE_CHARS)
+        exact[i] = index.get(core, 0)
+        head = s.lstrip(_EDGE_CHARS)
+        mask = 0
+        for size in range(1, min(longest, len(head), PREFIX_MAX_CHARS) + 1):
+            mask |= index.get(head[:size], 0)
+        start[i] = mask
+    for bit, k in enumerate(_LEX):
+        x[:, col(f"lex_exact_{k}")] = exact >> bit & 1
+        x[:, col(f"lex_start_{k}")] = start >> bit & 1
+    dup = Counter(folded)
     x[:, col("dup_count")] = [dup[s] for s in folded]
     # A headline is often echoed by the page's first lines (the <title> text,
     # "headline_site name") and by the end of a breadcrumb.
-    head = [(j, h) for j, h in enumerate(folded[:HEAD_LINES]) if h]
+    top = [(j, h) for j, h in enumerate(folded[:HEAD_LINES]) if h]
     for i, s in enumerate(folded):
         if len(s) >= MIN_ECHO_CHARS:
-            x[i, col("head_echo")] = sum(1 for j, h in head if j != i and (s in h or h in s))
+            x[i, col("head_echo")] = sum(1 for j, h in top if j != i and (s in h or h in s))
 
     # Where the line sits on the page.
     x[:, col("position")] = np.arange(n) / max(n - 1, 1)
@@ -314,7 +379,9 @@ def _series(x: FloatArray) -> dict[str, FloatArray]:
         if k != Kind.META.value
     )
     furniture = np.minimum(np.asarray(lex_any), 1.0) * (han < 15)
-    related = np.maximum(x[:, col("lex_exact_related_header")], x[:, col("lex_start_related_header")])
+    related = np.maximum(
+        x[:, col("lex_exact_related_header")], x[:, col("lex_start_related_header")]
+    )
     meta = np.maximum(x[:, col("meta_key")], x[:, col("date_cover")] > 0.5)
     return {
         "han": np.log1p(han),
@@ -325,16 +392,6 @@ def _series(x: FloatArray) -> dict[str, FloatArray]:
         "meta_hit": meta.astype(np.float64),
         "date_cover": x[:, col("date_cover")],
     }
-
-
-def _window_sum(v: FloatArray, lo: int, hi: int) -> FloatArray:
-    """For each i, the sum of v[i+lo : i+hi+1] clipped to the page, excluding nothing."""
-    n = len(v)
-    c = np.concatenate(([0.0], np.cumsum(v)))
-    idx = np.arange(n)
-    a = np.clip(idx + lo, 0, n)
-    b = np.clip(idx + hi + 1, 0, n)
-    return c[b] - c[a]
 
 
 def _distance_to(flags: FloatArray, forward: bool, cap: int) -> FloatArray:
@@ -358,9 +415,18 @@ _CW_WIDTHS = (1, 2, 5)  # character-weighted windows: fragments of one sentence 
 CONTEXT_NAMES: tuple[str, ...] = (
     *(f"win{w}_{s}" for s in _WINDOWED for w in _WIDTHS),
     *(f"{d}{w}_{s}" for s in _DIRECTIONAL for w in _DIR_WIDTHS for d in ("before", "after")),
-    *(f"cw{w}_{r}" for w in _CW_WIDTHS for r in ("punct", "sent_per_han", "han_ratio", "log_chars")),
+    *(
+        f"cw{w}_{r}"
+        for w in _CW_WIDTHS
+        for r in ("punct", "sent_per_han", "han_ratio", "log_chars")
+    ),
     "prev_ends_sentence",
     "next_starts_punct",
+    "frag_lines",
+    "frag_log_han",
+    "frag_punct",
+    "frag_sent_per_han",
+    "frag_position",
     "dist_prev_prose",
     "dist_next_prose",
     "dist_prev_related",
@@ -378,34 +444,65 @@ def context_features(x: FloatArray) -> FloatArray:
     if n == 0:
         return out
     series = _series(x)
-    k = 0
-    for s in _WINDOWED:
-        for w in _WIDTHS:
-            out[:, k] = (_window_sum(series[s], -w, w) - series[s]) / (2 * w)
-            k += 1
-    for s in _DIRECTIONAL:
+    # All windowed series at once: one cumulative sum, one slice per width.
+    m = np.column_stack([series[s] for s in _WINDOWED])
+    cum = np.vstack((np.zeros((1, m.shape[1])), np.cumsum(m, axis=0)))
+    idx = np.arange(n)
+
+    def sums(lo: int, hi: int, c: FloatArray = cum) -> FloatArray:
+        return c[np.clip(idx + hi + 1, 0, n)] - c[np.clip(idx + lo, 0, n)]
+
+    n_widths = len(_WIDTHS)
+    for j, w in enumerate(_WIDTHS):
+        out[:, j : len(_WINDOWED) * n_widths : n_widths] = (sums(-w, w) - m) / (2 * w)
+    k = len(_WINDOWED) * n_widths
+    directional = [_WINDOWED.index(s) for s in _DIRECTIONAL]
+    for s in directional:
         for w in _DIR_WIDTHS:
-            out[:, k] = _window_sum(series[s], -w, -1) / w
-            out[:, k + 1] = _window_sum(series[s], 1, w) / w
+            out[:, k] = sums(-w, -1)[:, s] / w
+            out[:, k + 1] = sums(1, w)[:, s] / w
             k += 2
     # Character-weighted windows: a sentence broken by inline links into
     # fragments (这次 / 地震震级 / Mw7.37，是…) has prose density as a whole.
     chars = x[:, col("chars")]
-    punct = x[:, col("punct_ratio")] * chars
-    sent = x[:, col("sent_end")]
     han = x[:, col("han")]
+    weighted = np.column_stack(
+        (chars, han, x[:, col("punct_ratio")] * chars, x[:, col("sent_end")])
+    )
+    wcum = np.vstack((np.zeros((1, 4)), np.cumsum(weighted, axis=0)))
     for w in _CW_WIDTHS:
-        c = np.maximum(_window_sum(chars, -w, w), 1.0)
-        h = np.maximum(_window_sum(han, -w, w), 1.0)
-        out[:, k] = _window_sum(punct, -w, w) / c
-        out[:, k + 1] = _window_sum(sent, -w, w) / h
-        out[:, k + 2] = _window_sum(han, -w, w) / c
+        win = sums(-w, w, wcum)
+        c = np.maximum(win[:, 0], 1.0)
+        h = np.maximum(win[:, 1], 1.0)
+        out[:, k] = win[:, 2] / c
+        out[:, k + 1] = win[:, 3] / h
+        out[:, k + 2] = win[:, 1] / c
         out[:, k + 3] = np.log1p(c)
         k += 4
     out[1:, k] = x[:-1, col("ends_sentence")]
     out[0, k] = 1.0
     out[:-1, k + 1] = x[1:, col("starts_punct")]
     k += 2
+    # Fragments: lines an inline link split out of one sentence (蔡健雅（ /
+    # Tanya Chua / ），1975年…) are glued back where the break falls inside
+    # punctuation, and the glued sentence's evidence is shared by its lines.
+    glue = np.zeros(n, dtype=bool)
+    glue[1:] = (x[:-1, col("ends_sentence")] == 0) & (
+        (x[:-1, col("ends_open")] > 0) | (x[1:, col("starts_punct")] > 0)
+    )
+    frag = np.cumsum(~glue) - 1
+    size = np.bincount(frag).astype(np.float64)
+    f_han = np.bincount(frag, weights=han)
+    f_chars = np.maximum(np.bincount(frag, weights=chars), 1.0)
+    f_punct = np.bincount(frag, weights=weighted[:, 2])
+    f_sent = np.bincount(frag, weights=weighted[:, 3])
+    out[:, k] = size[frag]
+    out[:, k + 1] = np.log1p(f_han[frag])
+    out[:, k + 2] = (f_punct / f_chars)[frag]
+    out[:, k + 3] = (f_sent / np.maximum(f_han, 1.0))[frag]
+    first_of = np.concatenate(([0], np.flatnonzero(~glue[1:]) + 1))
+    out[:, k + 4] = idx - first_of[frag]
+    k += 5
     prose = series["prose"]
     out[:, k] = _distance_to(prose, False, CAP)
     out[:, k + 1] = _distance_to(prose, True, CAP)

@@ -43,8 +43,18 @@ def words(kind: Kind) -> tuple[str, ...]:
 
 
 @cache
+def function_chars() -> str:
+    """Grammar characters (的 了 在 …) from ``function_chars.txt``, one string."""
+    text = resources.files(__name__).joinpath("function_chars.txt").read_text(encoding="utf-8")
+    chars = [c for raw in text.splitlines() for c in raw.split("#", 1)[0].split()]
+    if not chars or any(len(c) != 1 for c in chars):
+        raise ValueError("function_chars.txt must hold one character a line")
+    return "".join(chars)
+
+
+@cache
 def exact_index() -> dict[str, int]:
-    """Each phrase mapped to the bitmask of the kinds (bit ``i`` = ``list(Kind)[i]``) it belongs to."""
+    """Each phrase mapped to the bitmask of its kinds (bit ``i`` is ``list(Kind)[i]``)."""
     index: dict[str, int] = {}
     for bit, kind in enumerate(Kind):
         for word in words(kind):

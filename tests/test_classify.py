@@ -1,0 +1,82 @@
+"""The JSON model formats: hand-built models give hand-computed beliefs; bad files are refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zhengwen.classify import FORMAT, MLP_FORMAT, from_dict, network_from_dict
+
+
+def tree_model() -> dict[str, object]:
+    # Class 0's tree: x0 <= 1 ? (x1 <= 5 ? 1.0 : 2.0) : 3.0 ; class 1's tree: a single leaf 0.5.
+    return {
+        "format": FORMAT,
+        "classes": ["a", "b"],
+        "features": ["x0", "x1"],
+        "trees": [
+            {
+                "class": 0,
+                "depth": 2,
+                "feature": [0, 1],
+                "threshold": [1.0, 5.0],
+                "left": [1, -1],
+                "right": [-3, -2],
+                "value": [1.0, 2.0, 3.0],
+            },
+            {"class": 1, "depth": 0, "feature": [], "threshold": [], "left": [], "right": [],
+             "value": [0.5]},
+        ],
+    }
+
+
+def test_trees_walk_to_the_right_leaves() -> None:
+    model = from_dict(tree_model())
+    raw = model.raw(np.array([[0.0, 4.0], [0.0, 6.0], [2.0, 0.0]]))
+    assert raw[:, 0].tolist() == [1.0, 2.0, 3.0]
+    assert raw[:, 1].tolist() == [0.5, 0.5, 0.5]
+    probs = model.predict(np.array([[0.0, 4.0]]))
+    assert probs[0, 0] == pytest.approx(np.exp(1.0) / (np.exp(1.0) + np.exp(0.5)))
+
+
+def test_trees_refuse_bad_files() -> None:
+    bad = tree_model()
+    bad["format"] = "pickle"
+    with pytest.raises(ValueError):
+        from_dict(bad)
+    bad = tree_model()
+    bad["trees"][0]["feature"] = [0, 7]  # type: ignore[index]
+    with pytest.raises(ValueError):
+        from_dict(bad)
+
+
+def test_network_matches_a_hand_computation() -> None:
+    data = {
+        "format": MLP_FORMAT,
+        "classes": ["a", "b"],
+        "features": ["x"],
+        "mean": [0.0],
+        "scale": [1.0],
+        "layers": [
+            {"weights": [[1.0, -1.0]], "bias": [0.0, 0.0]},
+            {"weights": [[1.0, 0.0], [0.0, 1.0]], "bias": [0.0, 0.0]},
+        ],
+    }
+    net = network_from_dict(data)
+    x = np.array([[np.e - 1.0]])  # squashed to log1p(e-1) = 1
+    hidden = np.maximum(np.array([1.0, -1.0]), 0.0)
+    expected = np.exp(hidden) / np.exp(hidden).sum()
+    assert net.predict(x)[0] == pytest.approx(expected)
+
+
+def test_network_refuses_inconsistent_shapes() -> None:
+    data = {
+        "format": MLP_FORMAT,
+        "classes": ["a", "b"],
+        "features": ["x", "y"],
+        "mean": [0.0, 0.0],
+        "scale": [1.0, 1.0],
+        "layers": [{"weights": [[1.0, 0.0, 0.0]], "bias": [0.0, 0.0, 0.0]}],
+    }
+    with pytest.raises(ValueError):
+        network_from_dict(data)

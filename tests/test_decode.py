@@ -1,0 +1,132 @@
+"""The decoder's rules and the reason codes, on hand-made beliefs (no model involved)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zhengwen import reasons
+from zhengwen.decode import (
+    CLASSES,
+    PageDecision,
+    decide,
+    heaviest_run,
+    labels_from_probs,
+    name_furniture,
+)
+from zhengwen.features import page_features
+from zhengwen.model import Label
+from zhengwen.normalize import feature_text
+
+
+def beliefs(*rows: dict[str, float]) -> np.ndarray:
+    """A belief matrix from per-line {class: probability}; the rest goes to 'other'."""
+    out = np.zeros((len(rows), len(CLASSES)))
+    for i, row in enumerate(rows):
+        for name, p in row.items():
+            out[i, CLASSES.index(name)] = p
+        out[i, CLASSES.index("other")] += 1.0 - out[i].sum()
+    return out
+
+
+def test_heaviest_run() -> None:
+    assert heaviest_run(np.array([-1.0, 2.0, -0.5, 2.0, -3.0, 1.0])) == (1, 4)
+    assert heaviest_run(np.array([-1.0, -2.0])) == (0, 0)
+
+
+def test_threshold_and_single_title() -> None:
+    probs = beliefs(
+        {"nav": 0.9},
+        {"title": 0.7, "body": 0.2},
+        {"body": 0.9},
+        {"body": 0.4, "related": 0.5},
+        {"title": 0.3, "body": 0.6},
+    )
+    labels, title_rows = labels_from_probs(probs, 0.5)
+    assert title_rows == [1]
+    assert labels == [Label.NAV, Label.TITLE, Label.BODY, Label.RELATED, Label.BODY]
+
+
+def test_no_line_sure_enough_keeps_the_most_body_like() -> None:
+    probs = beliefs({"body": 0.3}, {"body": 0.4}, {"nav": 0.9})
+    labels, _ = labels_from_probs(probs, 0.5)
+    assert labels[1] is Label.BODY and labels[2] is Label.NAV
+
+
+def test_pager_key_and_its_link_title() -> None:
+    folded = ["上一篇：", "某某新闻标题在这里", "为你推荐"]
+    x = page_features(folded)
+    labels = name_furniture([Label.SHARE, Label.RELATED, Label.NAV], x, folded)
+    assert labels == [Label.PAGER, Label.PAGER, Label.RELATED]
+
+
+def test_name_furniture_never_touches_body() -> None:
+    folded = ["上一篇我们讲到了这个问题。"]
+    x = page_features(folded)
+    assert name_furniture([Label.BODY], x, folded) == [Label.BODY]
+
+
+def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Line 2 is body beside the others but not when the body is read alone;
+    # it takes its likeliest furniture label from the first reading.
+    folded = ["菜单", "第一段正文，很长。", "侧栏的一段话", "第二段正文，很长。"]
+    readings = iter(
+        [
+            beliefs({"nav": 0.9}, {"body": 0.9}, {"body": 0.6}, {"body": 0.9}),
+            beliefs({"body": 0.9}, {"related": 0.8}, {"body": 0.9}),
+            beliefs({"body": 0.9}, {"body": 0.9}),
+        ]
+    )
+
+    class Replay:
+        def predict(self, x: np.ndarray) -> np.ndarray:
+            return x  # pass one hands its input to pass two untouched
+
+    class Second:
+        def predict(self, x: np.ndarray) -> np.ndarray:
+            return next(readings)
+
+    monkeypatch.setattr("zhengwen.decode.stack_features", lambda x1, p: np.zeros((len(x1), 0)))
+    monkeypatch.setattr("zhengwen.decode.page_features", lambda f: np.zeros((len(f), 0)))
+    monkeypatch.setattr("zhengwen.decode.name_furniture", lambda labels, x, f: labels)
+    page = decide(folded, 0.5, (Replay(), Second()))
+    assert [lab.value for lab in page.labels] == ["nav", "body", "other", "body"]
+    assert page.dropped == [2]
+
+
+def _page(folded: list[str], labels: list[Label], dropped: tuple[int, ...] = ()) -> PageDecision:
+    x = page_features(folded)
+    titles = [i for i, lab in enumerate(labels) if lab is Label.TITLE]
+    return PageDecision(labels, np.zeros(len(labels)), titles, x, list(dropped))
+
+
+@pytest.mark.parametrize(
+    ("lines", "labels", "row", "code"),
+    [
+        (["", "正文"], [Label.OTHER, Label.BODY], 0, "blank"),
+        (["这是一段很长的正文内容，有标点符号，也有很多汉字。"], [Label.BODY], 0, "sentence_prose"),
+        (
+            ["第一段正文很长，有标点符号。", "小标题", "第二段正文很长，有标点符号。"],
+            [Label.BODY] * 3,
+            1,
+            "between_body_lines",
+        ),
+        (["大标题在这里", "正文"], [Label.TITLE, Label.BODY], 0, "headline"),
+        (["京ICP备12345678号"], [Label.FOOTER], 0, "icp_pattern"),
+        (["2022-11-14 16:28:00"], [Label.META], 0, "date_line"),
+        (["为你推荐"], [Label.RELATED], 0, "section_header:为你推荐"),
+        (["发表评论"], [Label.COMMENT], 0, "comment_header:发表评论"),
+        (["分享到"], [Label.SHARE], 0, "lexicon:分享"),
+        (["正文很长，有标点符号。", "某个链接"], [Label.BODY, Label.NAV], 1, "outside_body:nav"),
+        (["某个链接"], [Label.OTHER], 0, "model:other"),
+    ],
+)
+def test_reason_codes(lines: list[str], labels: list[Label], row: int, code: str) -> None:
+    folded = [feature_text(s, 1000) for s in lines]
+    assert reasons.explain(folded, _page(folded, labels))[row] == code
+
+
+def test_reason_for_dropped_line() -> None:
+    folded = ["正文很长，有标点符号。", "侧栏"]
+    page = _page(folded, [Label.BODY, Label.RELATED], dropped=(1,))
+    assert reasons.explain(folded, page)[1] == "not_body_when_read_alone"
