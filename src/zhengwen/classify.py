@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -100,20 +100,30 @@ class Ensemble:
     def raw(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Summed leaf values per class: ``(rows, classes)``."""
         n = x.shape[0]
-        n_trees = self.feature.shape[0]
+        n_trees, width = self.feature.shape
         out = np.tile(self.base, (n, 1))
         if n == 0 or n_trees == 0:
             return out
-        trees = np.arange(n_trees)[None, :]
-        rows = np.arange(n)[:, None]
-        node = np.zeros((n, n_trees), dtype=np.int64)
+        # Every (line, tree) pair walks one level per step through the flat
+        # node arrays; 1-D take is about twice as fast as 2-D fancy indexing.
+        feature, threshold = self.feature.ravel(), self.threshold.ravel()
+        left, right = self._children
+        cells = x.ravel()
+        row_start = (np.arange(n) * x.shape[1])[:, None]
+        node = np.tile(np.arange(n_trees) * width, (n, 1))
         for _ in range(self.depth):
-            go_left = x[rows, self.feature[trees, node]] <= self.threshold[trees, node]
-            node = np.where(go_left, self.left[trees, node], self.right[trees, node])
-        leaf = self.value[trees, node]
+            go_left = cells.take(row_start + feature.take(node)) <= threshold.take(node)
+            node = np.where(go_left, left.take(node), right.take(node))
+        leaf = self.value.ravel().take(node)
         for k in range(len(self.classes)):
             out[:, k] += leaf[:, self.tree_class == k].sum(axis=1)
         return out
+
+    @cached_property
+    def _children(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Left and right children as indices into the flattened node arrays."""
+        offset = (np.arange(self.feature.shape[0]) * self.feature.shape[1])[:, None]
+        return (self.left + offset).ravel(), (self.right + offset).ravel()
 
     def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Class probabilities: ``(rows, classes)`` (sigmoid for one class, softmax else)."""
