@@ -79,31 +79,26 @@ class Page:
     x1: np.ndarray  # base + context features
 
 
-def load_pages(dev: Path) -> list[Page]:
-    sites = {}
-    for row in (dev / "sites.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        page, site, _ = row.split("\t")
-        sites[page] = site
-    pages = []
-    for path in sorted((dev / "gold").glob("*.tsv")):
-        labels, lines = [], []
-        for row in path.read_text(encoding="utf-8").split("\n"):
-            if not row:
-                continue
-            label, _, text = row.partition("\t")
-            labels.append(label)
-            lines.append(text)
-        folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
-        pages.append(Page(path.stem, sites[path.stem], lines, labels, page_features(folded)))
-    # The user's own example page is training data too (its site is its own).
+def read_page(path: Path, name: str, site: str) -> Page:
+    """A labelled page from a ``LABEL<TAB>TEXT`` file, with its features."""
     labels, lines = [], []
-    for row in (ROOT / "fixtures" / "seed.tsv").read_text(encoding="utf-8").split("\n"):
+    for row in path.read_text(encoding="utf-8").split("\n"):
         if row:
             label, _, text = row.partition("\t")
             labels.append(label)
             lines.append(text)
     folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
-    pages.append(Page("seed", "seed", lines, labels, page_features(folded)))
+    return Page(name, site, lines, labels, page_features(folded))
+
+
+def load_pages(dev: Path) -> list[Page]:
+    """The dev pages with their sites, and the seed page (its site is its own)."""
+    sites = {}
+    for row in (dev / "sites.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        page, site, _ = row.split("\t")
+        sites[page] = site
+    pages = [read_page(p, p.stem, sites[p.stem]) for p in sorted((dev / "gold").glob("*.tsv"))]
+    pages.append(read_page(ROOT / "fixtures" / "seed.tsv", "seed", "seed"))
     return pages
 
 
@@ -125,16 +120,16 @@ def body_only(page: Page) -> Page:
     return Page(page.name + "+body", page.site, lines, ["body"] * len(lines), page_features(folded))
 
 
-class MLP:
+class _Network:
     """A one-hidden-layer network over squashed, standardised features."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
-        from sklearn.neural_network import MLPClassifier
+    def _fit(self, kind: str, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
+        from sklearn import neural_network
 
         z = squash(x)
         self.mean = z.mean(axis=0)
         self.scale = z.std(axis=0) + 1e-6
-        self.net = MLPClassifier(
+        self.net = getattr(neural_network, kind)(
             hidden_layer_sizes=HIDDEN,
             alpha=MLP_ALPHA,
             max_iter=MLP_EPOCHS,
@@ -142,17 +137,26 @@ class MLP:
             batch_size=256,
             learning_rate_init=1e-3,
         )
-        self.net.fit((z - self.mean) / self.scale, y, sample_weight=w)
+        self.net.fit(self._inputs(x), y, sample_weight=w)
+
+    def _inputs(self, x: np.ndarray) -> np.ndarray:
+        return (squash(x) - self.mean) / self.scale
+
+
+class MLP(_Network):
+    """A network classifier trained on the gold labels (``--model mlp``)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
+        self._fit("MLPClassifier", x, y, w)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        p = self.net.predict_proba((squash(x) - self.mean) / self.scale)
         out = np.zeros((x.shape[0], len(CLASSES)))
-        out[:, self.net.classes_] = p
+        out[:, self.net.classes_] = self.net.predict_proba(self._inputs(x))
         return out
 
 
-class Student:
-    """A network that imitates a teacher's beliefs (distillation).
+class Student(_Network):
+    """A network that imitates a teacher's beliefs (distillation, ``--model distilled``).
 
     It regresses the teacher's log-beliefs (centred per line), so at run time
     a softmax over its outputs gives beliefs close to the teacher's at the
@@ -160,25 +164,11 @@ class Student:
     """
 
     def __init__(self, x: np.ndarray, teacher: np.ndarray, w: np.ndarray) -> None:
-        from sklearn.neural_network import MLPRegressor
-
-        z = squash(x)
-        self.mean = z.mean(axis=0)
-        self.scale = z.std(axis=0) + 1e-6
         logp = np.log(np.clip(teacher, 1e-4, 1.0))
-        target = logp - logp.mean(axis=1, keepdims=True)
-        self.net = MLPRegressor(
-            hidden_layer_sizes=HIDDEN,
-            alpha=MLP_ALPHA,
-            max_iter=MLP_EPOCHS,
-            random_state=SEED,
-            batch_size=256,
-            learning_rate_init=1e-3,
-        )
-        self.net.fit((z - self.mean) / self.scale, target, sample_weight=w)
+        self._fit("MLPRegressor", x, logp - logp.mean(axis=1, keepdims=True), w)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        h = self.net.predict((squash(x) - self.mean) / self.scale)
+        h = self.net.predict(self._inputs(x))
         h = h - h.max(axis=1, keepdims=True)
         e = np.exp(h)
         return e / e.sum(axis=1, keepdims=True)
