@@ -147,14 +147,11 @@ def slow_inputs(pattern: Pattern, units: list[str] = UNITS) -> list[str]:
     return problems
 
 
-# Patterns of the extraction core that are not linear today (strict: when one is
-# fixed, its test passes and fails the run, so that the mark goes with the bug).
+# Patterns that are not linear today (strict: when one is fixed, its test passes
+# and fails the run, so that the mark goes with the bug). Fixed since they were
+# found here: features._AGO and _COUNT_WORD (a run of digits retried from every
+# digit) and _MARKDOWN (unbounded scans to the end of the line).
 QUADRATIC = {
-    "zhengwen.features._AGO": r"\d+\s*(?:...)前 retries \d+ from every digit of a run: "
-    "quadratic in the run (8,000 digits on one line: 43 s of extract)",
-    "zhengwen.features._COUNT_WORD": r"\d+\s*(?:条|...) retries \d+ from every digit of a run",
-    "zhengwen.features._MARKDOWN": r">(?=.*\p{Han}) and !\[[^\]\n]*\]\( scan to the end of "
-    "the line from every > or ![",
     "zhengwen.html._META_CHARSET": r"<meta\b[^>]*?\bcharset scans on from every <meta in a "
     "run of them: quadratic within META_SCAN_BYTES (64 KB of '<meta ': ~5 s)",
 }
@@ -182,7 +179,7 @@ def test_collection_finds_the_patterns() -> None:
 
 
 def test_the_check_catches_a_quadratic_pattern() -> None:
-    digits = ["1", "1 "]
+    digits = ["1"]
     assert slow_inputs(regex.compile(r"\d+\s*(?:x|yz)"), digits) != []  # the shape of _AGO
     assert slow_inputs(regex.compile(r"(?<!\d)\d+\s*(?:x|yz)"), digits) == []  # from a run's start
 

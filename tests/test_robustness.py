@@ -206,13 +206,6 @@ def test_mutated_pages_keep_the_invariants(text: str) -> None:
     check_invariants(text)
 
 
-IDEMPOTENCE = (
-    "clean(clean(x)) != clean(x): a body line that reads as body among its neighbours "
-    "is dropped when it is the whole page (decode.decide does not yet guarantee a "
-    "stable body; see the minimal cases below)"
-)
-
-
 def mutated(seed: int) -> str:
     """A mutated page fixed by ``seed``: the same text on every run."""
     rng = random.Random(seed)
@@ -224,9 +217,7 @@ def mutated(seed: int) -> str:
 IDEMPOTENCE_SEEDS = range(24)
 
 
-# Fixed examples, not hypothesis: the outcome must be the same on every run of
-# the same core, or the strict xfail would flip by luck.
-@pytest.mark.xfail(strict=True, reason=IDEMPOTENCE)
+# Fixed examples, not hypothesis, so that a failure is the same on every run.
 def test_clean_is_idempotent_on_mutated_pages() -> None:
     unstable = []
     for seed in IDEMPOTENCE_SEEDS:
@@ -236,7 +227,8 @@ def test_clean_is_idempotent_on_mutated_pages() -> None:
     assert unstable == []
 
 
-# Found by mutating pages, reduced by dropping lines while the failure held.
+# Found by mutating pages (decode.decide then dropped a body that was the whole
+# page), reduced by dropping lines while the failure held.
 UNSTABLE_BODIES = [
     pytest.param(
         [
@@ -318,7 +310,6 @@ UNSTABLE_BODIES = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=IDEMPOTENCE)
 @pytest.mark.parametrize("lines", UNSTABLE_BODIES)
 def test_clean_is_idempotent_on_found_cases(lines: list[str]) -> None:
     once = zhengwen.clean("\n".join(lines))
