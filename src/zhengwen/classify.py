@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 FORMAT = "zhengwen-trees/1"
+ROW_BLOCK = 256  # lines walked through the trees at once (working memory ~ ROW_BLOCK × trees)
 MLP_FORMAT = "zhengwen-mlp/1"
 
 
@@ -98,26 +99,38 @@ class Ensemble:
     base: npt.NDArray[np.float64]
 
     def raw(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Summed leaf values per class: ``(rows, classes)``."""
+        """Summed leaf values per class: ``(rows, classes)``.
+
+        Rows go through in blocks of ``ROW_BLOCK``, so the working arrays
+        (rows × trees) stay the same size however long the page is.
+        """
+        n = x.shape[0]
+        out = np.tile(self.base, (n, 1))
+        if n == 0 or self.feature.shape[0] == 0:
+            return out
+        for start in range(0, n, ROW_BLOCK):
+            block = x[start : start + ROW_BLOCK]
+            out[start : start + len(block)] += self._leaves(block)
+        return out
+
+    def _leaves(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         n = x.shape[0]
         n_trees, width = self.feature.shape
-        out = np.tile(self.base, (n, 1))
-        if n == 0 or n_trees == 0:
-            return out
         # Every (line, tree) pair walks one level per step through the flat
         # node arrays; 1-D take is about twice as fast as 2-D fancy indexing.
         feature, threshold = self.feature.ravel(), self.threshold.ravel()
         left, right = self._children
-        cells = x.ravel()
+        cells = np.ascontiguousarray(x).ravel()
         row_start = (np.arange(n) * x.shape[1])[:, None]
         node = np.tile(np.arange(n_trees) * width, (n, 1))
         for _ in range(self.depth):
             go_left = cells.take(row_start + feature.take(node)) <= threshold.take(node)
             node = np.where(go_left, left.take(node), right.take(node))
         leaf = self.value.ravel().take(node)
+        sums = np.zeros((n, len(self.classes)))
         for k in range(len(self.classes)):
-            out[:, k] += leaf[:, self.tree_class == k].sum(axis=1)
-        return out
+            sums[:, k] = leaf[:, self.tree_class == k].sum(axis=1)
+        return sums
 
     @cached_property
     def _children(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
