@@ -184,10 +184,10 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
 
 # Re-readings of the body alone before giving up on a stable body; on the dev
 # pages, most bodies are stable at once and all within this many.
+# The re-readings together read at most REFINE_ROUNDS times the page's lines,
+# so a page's cost stays in proportion to its length (a bounded factor: small
+# pages usually settle in one re-reading, some large ones use every round).
 REFINE_ROUNDS = 8
-# The re-readings together may read at most this many times the page's lines,
-# so a page costs time in proportion to its length whatever its body does.
-REFINE_BUDGET = 3
 
 
 class Model(Protocol):
@@ -238,15 +238,9 @@ def decide(folded: list[str], threshold: float, models: Sequence[Model]) -> Page
     """
     labels, probs, title_rows, x1 = _label(folded, threshold, models)
     given_up: list[int] = []
-    budget = REFINE_BUDGET * len(folded)
-    given_up_all = False
     for _ in range(REFINE_ROUNDS):
         rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
         if not rows or len(rows) == len(labels):
-            break
-        budget -= len(rows)
-        if budget < 0:
-            given_up_all = True
             break
         again, again_probs, _, _ = _label([folded[i] for i in rows], threshold, models)
         # A line the re-reading took as the title but believes to be body is
@@ -264,8 +258,6 @@ def decide(folded: list[str], threshold: float, models: Sequence[Model]) -> Page
             labels[i] = _best_furniture(probs[i])
         given_up.extend(dropped)
     else:
-        given_up_all = True
-    if given_up_all:
         # Still shrinking after every re-reading allowed: no part of the page
         # reads as an article on its own, so none is promised as one.
         for i, lab in enumerate(labels):
