@@ -50,7 +50,9 @@ def main(argv: list[str]) -> int:
     print(f"  split and fold      {1e3 * (t1 - t0) / n:8.1f}")
     print(f"  features            {1e3 * (t2 - t1) / n:8.1f}")
     print(f"  one reading         {1e3 * (t3 - t2) / n:8.1f}")
-    print(f"  extract, end to end {1e3 * (t4 - t3) / n:8.1f}  ({n / (t4 - t3):.1f} pages/s per core)")
+    print(
+        f"  extract, end to end {1e3 * (t4 - t3) / n:8.1f}  ({n / (t4 - t3):.1f} pages/s per core)"
+    )
     return 0
 
 

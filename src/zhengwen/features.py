@@ -108,7 +108,9 @@ _MARKDOWN = regex.compile(
     r"|\*\*[^*\n]{1,200}\*\*",
     regex.MULTILINE,
 )
-_COUNT_WORD = regex.compile(r"(?<!\d)\d+\s*(?:条|條|人|次|个|個|篇|楼|樓|赞|讚|评|評|回复|回覆|阅读|閱讀)")
+_COUNT_WORD = regex.compile(
+    r"(?<!\d)\d+\s*(?:条|條|人|次|个|個|篇|楼|樓|赞|讚|评|評|回复|回覆|阅读|閱讀)"
+)
 
 
 PREFIX_MAX_CHARS = 8  # a line-start look-up tries prefixes up to this long

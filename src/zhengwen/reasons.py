@@ -37,7 +37,7 @@ def _lexicon_word(text: str, kind: Kind) -> str | None:
 
 def explain(folded: list[str], page: PageDecision) -> list[str]:
     """One reason code per line, from the page's features and final labels."""
-    x, labels, title_rows = page.features, page.labels, page.title_rows
+    x, labels = page.features, page.labels
     dropped = set(page.dropped)
     out: list[str] = []
     body_rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
@@ -57,7 +57,7 @@ def explain(folded: list[str], page: PageDecision) -> list[str]:
             else:
                 out.append("model:body")
         elif label is Label.TITLE:
-            out.append("headline" if len(title_rows) == 1 else "headline_part")
+            out.append("headline")
         elif label is Label.FOOTER and row[col("legal")]:
             out.append("icp_pattern")
         elif label is Label.META and row[col("date_cover")] > 0.5:
