@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -220,3 +222,53 @@ def test_extract_warc_reports_a_broken_file_instead_of_raising(tmp_path: Path) -
     assert rows[0]["url"] == "u1"
     assert rows[-1]["url"] is None
     assert "unreadable archive after 1 page records" in str(rows[-1]["error"])
+
+
+@pytest.mark.parametrize("name", ["cut.warc", "cut.warc.gz"])
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.95])  # of the last record: its end ... its head
+def test_a_file_cut_short_raises_after_the_whole_records(
+    tmp_path: Path, name: str, share: float
+) -> None:
+    # fastwarc alone stops quietly at a cut; the reader must say so.
+    records = [
+        response_record(1, "u1", html_bytes(CHINESE), {"Content-Type": "text/html"}),
+        response_record(2, "u2", html_bytes(CHINESE * 4), {"Content-Type": "text/html"}),
+    ]
+    path = tmp_path / name
+    first = len(write_archive(path, records[:1]).read_bytes())
+    whole = write_archive(path, records).read_bytes()
+    path.write_bytes(whole[: len(whole) - int(share * (len(whole) - first))])
+    reader = ArchiveReader(path)
+    seen = []
+    with pytest.raises(OSError):
+        for record in reader:
+            seen.append(record.url)
+    assert seen == ["u1"]
+    rows = list(extract_warc(path))
+    assert [row["url"] for row in rows] == ["u1", None]
+    assert str(rows[-1]["error"]).startswith("unreadable archive after 1 page records")
+
+
+def test_a_pipe_is_read_too(tmp_path: Path) -> None:
+    # A stream with no tell() (stdin from a pipe): fastwarc alone panics on it.
+    data = gzip.compress(b"".join(mixed_archive()))
+    stream = io.BufferedReader(_Pipe(data))
+    assert [r.url for r in iter_records(stream)] == [
+        "http://news.cn/1",
+        "http://news.cn/broken",
+        "http://news.cn/5",
+    ]
+
+
+class _Pipe(io.RawIOBase):
+    """Bytes that can only be read in order, as from a pipe."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._data.readinto(buffer)

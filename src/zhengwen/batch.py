@@ -1,11 +1,14 @@
 """Many pages at once: JSON Lines records and page files, in order, on all cores.
 
-The command line calls two drivers:
+The command line calls three drivers:
 
 * :func:`run_jsonl` reads JSON Lines (files or stdin, gzip/zstd undone),
-  extracts each record's text and writes one output line per input line.
-* :func:`run_pages` reads page files, decodes and extracts each, and renders
-  it in the chosen format.
+  extracts each record's text (or HTML) and writes one output line per input line.
+* :func:`run_pages` reads page files (page text or HTML), decodes and
+  extracts each, and renders it in the chosen format.
+* :func:`run_archives` reads WARC/WET files with :class:`zhengwen.warc.ArchiveReader`
+  in this process and extracts their page records in the workers, one output
+  line per page record.
 
 Both are a pipeline of small parts: a reader that turns inputs into tasks and
 never raises (input problems are collected, not thrown, so the work already
@@ -32,18 +35,20 @@ complete record. Only a finished run produces ``FILE``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from zhengwen import extract
+from zhengwen.html import decode_html_counted, document_from_page, html_to_page, looks_like_html
 from zhengwen.io import (
     EXTENSIONS,
     STDIN,
@@ -68,6 +73,7 @@ if TYPE_CHECKING:
 
     from zhengwen.model import Document
     from zhengwen.options import Options
+    from zhengwen.warc import PageRecord
 
 MAX_RECORD_BYTES = 50_000_000
 """Largest JSONL input line (bytes, without its newline) that is parsed; a
@@ -111,7 +117,9 @@ class Stats:
     ``items`` counts results written (records or pages), ``errors`` those that
     failed, ``problems`` input errors that ended an input file early.
     ``resumed`` and ``resumed_errors`` count the records (and error records)
-    an interrupted earlier run had written, which this run kept.
+    an interrupted earlier run had written, which this run kept. ``skipped``
+    counts, by reason, the archive records that are no page (or not in the
+    language asked for); they give no output.
     """
 
     noun: str = "record"
@@ -121,6 +129,7 @@ class Stats:
     started: float = field(default_factory=time.monotonic)
     resumed: int = 0
     resumed_errors: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> str:
         """One line for stderr: counts, time and rate."""
@@ -133,6 +142,10 @@ class Stats:
         )
         if self.resumed:
             line += f", after {self.resumed} kept from the interrupted run"
+        if self.skipped:
+            total = sum(self.skipped.values())
+            reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(self.skipped.items()))
+            line += f"; {total} archive record{'' if total == 1 else 's'} skipped ({reasons})"
         return line
 
 
@@ -443,9 +456,12 @@ def chunked(items: Iterable[T], size: Callable[[T], int]) -> Iterator[list[T]]:
 class RecordConfig:
     """How to turn one JSONL record into its output line.
 
-    ``text_field`` names the field holding the page text; ``keep_labels``
-    adds every line's label, score and reason (``lines``); ``source_names``
-    adds ``file`` to error records (set when there are several inputs).
+    ``text_field`` names the field holding the page text; ``html_field``,
+    when set, names a field holding the page's raw HTML instead, read by
+    :func:`zhengwen.html.html_to_page` (the text field is then not used);
+    ``keep_labels`` adds every line's label, score and reason (``lines``);
+    ``source_names`` adds ``file`` to error records (set when there are
+    several inputs).
     """
 
     options: Options
@@ -453,6 +469,7 @@ class RecordConfig:
     keep_labels: bool = False
     max_record_bytes: int = MAX_RECORD_BYTES
     source_names: bool = False
+    html_field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,11 +488,12 @@ def _task_size(task: RecordTask) -> int:
 def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]:
     """One JSONL input line in, its output line out, and whether it succeeded.
 
-    A success is the input object with the extracted fields (``title``,
-    ``date``, ``source``, ``authors``, ``editors``, ``body``; ``lines`` with
-    ``keep_labels``) added, overwriting input fields of the same names. A
-    failure has ``error`` and ``line``, plus the input's fields when the line
-    was a JSON object. Never raises for any input.
+    The page is the text field, or with ``html_field`` the HTML in that
+    field. A success is the input object with the extracted fields
+    (``title``, ``date``, ``source``, ``authors``, ``editors``, ``body``;
+    ``lines`` with ``keep_labels``) added, overwriting input fields of the
+    same names. A failure has ``error`` and ``line``, plus the input's fields
+    when the line was a JSON object. Never raises for any input.
     """
     raw = task.raw
     if isinstance(raw, TooLong):
@@ -494,15 +512,19 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
         return _failure(config, task, f"invalid JSON: {type(exc).__name__}: {exc}")
     if not isinstance(record, dict):
         return _failure(config, task, f"not a JSON object (got {type(record).__name__})")
-    if config.text_field not in record:
-        return _failure(config, task, f"no field {config.text_field!r}", record)
-    text = record[config.text_field]
+    name = config.html_field if config.html_field is not None else config.text_field
+    if name not in record:
+        return _failure(config, task, f"no field {name!r}", record)
+    text = record[name]
     if not isinstance(text, str):
         kind = "null" if text is None else type(text).__name__
-        problem = f"field {config.text_field!r} is not a string (got {kind})"
+        problem = f"field {name!r} is not a string (got {kind})"
         return _failure(config, task, problem, record)
     try:
-        doc = extract(text, config.options)
+        if config.html_field is not None:
+            doc = document_from_page(html_to_page(text), config.options)
+        else:
+            doc = extract(text, config.options)
     except Exception as exc:  # a bug on one page must not stop a million-page run
         return _failure(config, task, f"extraction failed: {type(exc).__name__}: {exc}", record)
     record.update(doc.to_dict(with_lines=config.keep_labels))
@@ -537,7 +559,7 @@ def record_failure(config: RecordConfig, task: RecordTask, problem: str) -> tupl
     return _failure(config, task, problem, record)
 
 
-def warm_up(config: RecordConfig | PageConfig) -> None:
+def warm_up(config: RecordConfig | PageConfig | ArchiveConfig) -> None:
     """Load the models in a fresh worker, before the time limit starts counting."""
     extract("预热\n", config.options)
 
@@ -595,12 +617,28 @@ def run_jsonl(
         prepare=warm_up,
         timeout=timeout,
     )
+    note = None if journal is None else (lambda task, line, ok: journal.note(task, len(line), ok))
+    write_lines(results, out, stats, progress, note)
+
+
+def write_lines(
+    results: Generator[tuple[T, tuple[bytes, bool]], None, None],
+    out: BinaryIO,
+    stats: Stats,
+    progress: bool,
+    note: Callable[[T, bytes, bool], None] | None = None,
+) -> None:
+    """Write each output line of ``results`` (task, (line, ok)) to ``out``, in order.
+
+    ``stats`` counts them as they are written; ``note(task, line, ok)`` hears
+    of each once written. ``results`` is closed however this ends.
+    """
     bar = _Progress(progress, "page")
     try:
         for task, (line, ok) in results:
             out.write(line)
-            if journal is not None:
-                journal.note(task, len(line), ok)
+            if note is not None:
+                note(task, line, ok)
             stats.items += 1
             stats.errors += not ok
             bar.update(1)
@@ -653,6 +691,7 @@ def run_settings(inputs: list[str], config: RecordConfig) -> dict[str, object]:
         "version": __version__,
         "inputs": [p if p == STDIN else os.path.abspath(p) for p in inputs],
         "text_field": config.text_field,
+        "html_field": config.html_field,
         "keep_labels": config.keep_labels,
         "max_record_bytes": config.max_record_bytes,
         "source_names": config.source_names,
@@ -868,10 +907,12 @@ def _check_partial(partial: Path, mark: Mark) -> None:
 
 @dataclass(frozen=True, slots=True)
 class PageConfig:
-    """How to render each page: ``format`` is one of ``io.FORMATS`` or ``explain``.
+    """How to read and render each page: ``format`` is one of ``io.FORMATS`` or ``explain``.
 
-    ``encoding`` overrides detection; ``colour`` adds ANSI colours to
-    ``explain``; ``headers`` puts ``==> name <==`` over each ``explain`` page.
+    ``encoding`` overrides detection; ``html`` says whether pages are HTML
+    (``None``: each page by :func:`zhengwen.html.looks_like_html`);
+    ``colour`` adds ANSI colours to ``explain``; ``headers`` puts
+    ``==> name <==`` over each ``explain`` page.
     """
 
     options: Options
@@ -879,6 +920,7 @@ class PageConfig:
     encoding: str | None = None
     colour: bool = False
     headers: bool = False
+    html: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -913,8 +955,12 @@ def render(doc: Document, config: PageConfig, decoded: Decoded, name: str) -> st
 def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResult:
     """Read (unless the bytes are given), decode, extract and render one page.
 
-    Never raises for bad input: unreadable files and failed extractions come
-    back as a non-zero ``status`` with a message.
+    An HTML page (see ``PageConfig.html``) is decoded as HTML (byte-order
+    mark, ``<meta>`` charset, detection; ``encoding`` overrides) and read
+    into page text by :func:`zhengwen.html.html_to_page`; every format then
+    shows the lines read from it. Never raises for bad input: unreadable
+    files and failed extractions come back as a non-zero ``status`` with a
+    message.
     """
     path, data = item
     name = "stdin" if path == STDIN else path
@@ -923,7 +969,11 @@ def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResu
             data = read_bytes(path)
         except Exception as exc:  # OSError, corrupt gzip/zstd, zstandard missing
             return PageResult(path, b"", 2, (f"{name}: cannot read: {exc}",))
-    decoded = decode(data, config.encoding)
+    as_html = looks_like_html(data) if config.html is None else config.html
+    if as_html and config.encoding is None:
+        decoded = decode_html_counted(data)
+    else:
+        decoded = decode(data, config.encoding)
     messages: list[str] = []
     if decoded.replaced:
         messages.append(
@@ -931,7 +981,10 @@ def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResu
             f" (read as {decoded.encoding})"
         )
     try:
-        doc = extract(decoded.text, config.options)
+        if as_html:
+            doc = document_from_page(html_to_page(decoded.text), config.options)
+        else:
+            doc = extract(decoded.text, config.options)
     except Exception as exc:  # report and go on to the next page
         messages.append(f"{name}: extraction failed: {type(exc).__name__}: {exc}")
         return PageResult(path, b"", 1, tuple(messages))
@@ -1006,3 +1059,144 @@ def run_pages(
         results.close()
         bar.close()
     return status
+
+
+# --------------------------------------------------------------------------- WARC / WET
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveConfig:
+    """How to read WARC/WET files and turn each page record into its output line.
+
+    ``lang`` (ISO 639-3, e.g. ``zho``) keeps only the pages in that language
+    (see :mod:`zhengwen.warc`); ``keep_labels`` adds ``lines``;
+    ``source_names`` adds ``file`` to error lines (set when there are
+    several inputs).
+    """
+
+    options: Options
+    lang: str | None = None
+    keep_labels: bool = False
+    source_names: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveTask:
+    """One page record of ``source`` (its payload dropped), or where ``source`` broke off.
+
+    Exactly one of ``record`` and ``broken`` is set; ``broken`` is the
+    error line's fields (:func:`zhengwen.warc.broken_archive_row`).
+    """
+
+    source: str
+    record: PageRecord | None
+    broken: dict[str, object] | None = None
+
+
+def _archive_task_size(task: ArchiveTask) -> int:
+    # About the pickled size: CJK text is 3 bytes a character in UTF-8, and an
+    # HTML record holds its text twice (``text`` and ``page.lines``).
+    return 0 if task.record is None else 6 * len(task.record.text)
+
+
+def read_archives(
+    inputs: list[str], lang: str | None, skipped: Counter[str], problems: list[str]
+) -> Iterator[ArchiveTask]:
+    """The page records of every WARC/WET input (``-``: stdin), in order, as tasks.
+
+    Records that are no page, or not in ``lang``, are counted in ``skipped``
+    by reason. A file that cannot be opened is a problem (appended to
+    ``problems``); a file that breaks off, or stops being WARC, gives a last
+    task with ``broken`` after its readable records. Never raises for input.
+    """
+    from zhengwen.warc import ArchiveReader, broken_archive_row
+
+    for source in inputs:
+        name = "stdin" if source == STDIN else source
+        try:
+            stream: BinaryIO = sys.stdin.buffer if source == STDIN else open(source, "rb")
+        except OSError as exc:
+            problems.append(f"{name}: cannot read: {exc}")
+            continue
+        reader = ArchiveReader(stream, lang)
+        seen = 0
+        try:
+            for record in reader:
+                seen += 1
+                # The payload is not needed past reading: keep it out of the pickles.
+                yield ArchiveTask(source, dataclasses.replace(record, payload=b""))
+        except Exception as exc:  # OSError for a broken file; anything else is reported too
+            yield ArchiveTask(source, None, broken_archive_row(seen, exc))
+        finally:
+            skipped.update(reader.skipped)
+            if source != STDIN:
+                stream.close()
+
+
+def process_archive_record(config: ArchiveConfig, task: ArchiveTask) -> tuple[bytes, bool]:
+    """One page record in, its output line out (:func:`zhengwen.warc.record_row`), and success.
+
+    Never raises; a record that cannot be read or extracted, and the break of
+    a broken file, give a line with ``error``.
+    """
+    from zhengwen.warc import record_row
+
+    if task.record is None:
+        row = dict(task.broken or {})
+    else:
+        row = record_row(task.record, config.options, with_lines=config.keep_labels)
+    ok = "error" not in row
+    if not ok and config.source_names:
+        row["file"] = task.source
+    return dump_json_line(row), ok
+
+
+def archive_failure(config: ArchiveConfig, task: ArchiveTask, problem: str) -> tuple[bytes, bool]:
+    """The error line for a page record whose worker timed out or died on it."""
+    record = task.record
+    row: dict[str, object] = {
+        "url": record.url if record is not None else None,
+        "warc_record_id": record.record_id if record is not None else None,
+        "warc_date": record.date if record is not None else None,
+        "error": problem,
+    }
+    if config.source_names:
+        row["file"] = task.source
+    return dump_json_line(row), False
+
+
+def run_archives(
+    inputs: list[str],
+    out: BinaryIO,
+    config: ArchiveConfig,
+    jobs: int,
+    stats: Stats,
+    progress: bool = False,
+    timeout: float | None = RECORD_TIMEOUT,
+    warn: Callable[[str], None] | None = None,
+) -> None:
+    """Extract every page record of the WARC/WET ``inputs``; one JSON line each to ``out``.
+
+    The archives are read (and their HTML parsed into lines, which the
+    language check needs) in this process; extraction, the costly part, runs
+    in ``jobs`` worker processes (``0``: here), with ``timeout`` per record
+    as in :func:`run_jsonl`. ``stats`` counts the lines written and, in
+    ``skipped``, the records passed over; ``warn`` hears of broken files.
+    """
+    tasks = read_archives(inputs, config.lang, stats.skipped, stats.problems)
+    results = parallel_map(
+        process_archive_record,
+        config,
+        chunked(tasks, _archive_task_size),
+        jobs,
+        archive_failure,
+        prepare=warm_up,
+        timeout=timeout,
+    )
+
+    def note(task: ArchiveTask, line: bytes, ok: bool) -> None:
+        if task.broken is not None and warn is not None:
+            name = "stdin" if task.source == STDIN else task.source
+            warn(f"{name}: {task.broken['error']}")
+
+    write_lines(results, out, stats, progress, note)

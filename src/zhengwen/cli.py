@@ -1,14 +1,17 @@
 """The ``zhengwen`` command: argparse → Options → extract → io, and nothing else.
 
-Pages (files, folders or stdin) are printed as body text, JSON, TSV,
-Markdown or an ``--explain`` view; ``--jsonl`` runs a JSON Lines batch on
-all cores. The work itself is in :mod:`zhengwen.batch` and :mod:`zhengwen.io`.
+Pages (files, folders or stdin; page text or HTML) are printed as body
+text, JSON, TSV, Markdown or an ``--explain`` view; ``--jsonl`` runs a JSON
+Lines batch on all cores, and ``--warc`` one over the pages of WARC/WET
+files. The work itself is in :mod:`zhengwen.batch` and :mod:`zhengwen.io`.
 
 Exit status:
 
 * 0: every page or record succeeded.
 * 1: some pages or records failed. For JSONL, their output lines carry
-  ``error`` and ``line``; the messages are also on stderr.
+  ``error`` and ``line``; the messages are also on stderr. For WARC/WET,
+  a page record that fails, or a file that breaks off, gives a line with
+  ``error``.
 * 2: usage or input error: a bad option, a missing or unreadable file, an
   unknown encoding, an output that cannot be written.
 * 130 (SIGINT, Ctrl-C) or 143 (SIGTERM): interrupted. ``-o FILE`` is never
@@ -37,6 +40,7 @@ from zhengwen.batch import (
     MAX_RECORD_BYTES,
     RECORD_TIMEOUT,
     TEXT_FIELD,
+    ArchiveConfig,
     Journal,
     PageConfig,
     RecordConfig,
@@ -44,10 +48,12 @@ from zhengwen.batch import (
     Stats,
     available_cpus,
     output_path,
+    run_archives,
     run_jsonl,
     run_pages,
     run_settings,
 )
+from zhengwen.html import SNIFF_CHARS
 from zhengwen.io import FORMATS, STDIN, AtomicWriter, check_encoding, expand_inputs
 from zhengwen.options import Options
 
@@ -64,6 +70,8 @@ EPILOG = """\
 examples:
   zhengwen page.txt                       print the article body of one page
   cat page.txt | zhengwen                 the same, as a filter
+  zhengwen page.html                      the same from the page's HTML (found by
+                                          its tags; --html/--no-html decide)
   zhengwen --format json page.txt         title, date, source, authors, body, labels
   zhengwen --explain page.txt | less -R   every line with its label and reason
   zhengwen --encoding big5 old-page.txt   skip detection
@@ -78,14 +86,21 @@ examples:
                                           go on after an interrupted run (Ctrl-C,
                                           SIGTERM): the records already in
                                           out.jsonl.partial are kept
+  zhengwen --jsonl --html-field html pages.jsonl > out.jsonl
+                                          records carrying raw HTML
+  zhengwen --warc CC-MAIN-...warc.gz --lang zho -o out.jsonl
+                                          one JSON line per Chinese page record
+                                          (url, warc_record_id, warc_date, body...)
 
 exit status:
   0    every page or record succeeded
   1    some pages or records failed (JSONL: error records, each with
        "error" and "line"; N input lines always give N output lines; a record
-       that times out or crashes its worker is an error record too)
-  2    usage or input error (bad option, missing file, unknown encoding,
-       a --resume that does not match the interrupted run)
+       that times out or crashes its worker is an error record too; WARC/WET:
+       a page record that fails, or a file that breaks off, gives a line
+       with "error")
+  2    usage or input error (bad option, missing or unreadable file, unknown
+       encoding, a --resume that does not match the interrupted run)
   130  interrupted by Ctrl-C, 143 by SIGTERM: an -o file is never left
        half-written (JSONL keeps FILE.partial for --resume)
   141  stdout closed early (e.g. piped into head)
@@ -172,8 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
         "files",
         nargs="*",
         metavar="FILE",
-        help="page files (one text node per line), folders of them, or - for stdin "
-        "(the default); gzip/zstd input is undone",
+        help="page files (one text node per line, or HTML), folders of them, or - for "
+        "stdin (the default); gzip/zstd input is undone. With --jsonl: JSON Lines "
+        "files; with --warc: WARC/WET files",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
 
@@ -215,7 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     inp.add_argument(
         "--encoding",
         metavar="NAME",
-        help="decode pages with this codec instead of detecting (e.g. gb18030, big5)",
+        help="decode pages with this codec instead of detecting (e.g. gb18030, big5); "
+        "HTML too, instead of its <meta> charset",
+    )
+    inp.add_argument(
+        "--html",
+        action=argparse.BooleanOptionalAction,
+        help="read page files as HTML (--html) or as page text (--no-html); default: "
+        f"HTML when a tag such as <html>, <body>, <div> or <p> is in the first {SNIFF_CHARS} "
+        "characters. HTML is read into one line per text node (scripts, styles dropped)",
     )
 
     batch = parser.add_argument_group("batch (JSON Lines)")
@@ -232,9 +256,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"field holding the page text (default: {TEXT_FIELD})",
     )
     batch.add_argument(
+        "--html-field",
+        metavar="NAME",
+        help="read each record's page from this field as raw HTML (e.g. html) instead of "
+        "the text field; a record without it is an error record",
+    )
+    batch.add_argument(
         "--keep-labels",
         action="store_true",
-        help="add every line's label, score and reason (field 'lines')",
+        help="add every line's label, score and reason (field 'lines'; --jsonl, --warc)",
     )
     batch.add_argument(
         "--max-record-bytes",
@@ -268,10 +298,26 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
-        help="progress bar on stderr (default: for --jsonl and --output-dir runs "
+        help="progress bar on stderr (default: for --jsonl, --warc and --output-dir runs "
         "when stderr is a terminal)",
     )
     batch.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+
+    arc = parser.add_argument_group("archives (WARC/WET)")
+    arc.add_argument(
+        "--warc",
+        action="store_true",
+        help="inputs are WARC or WET files (plain or gzip; pip install 'zhengwen[warc]'): "
+        "HTML responses and WET conversion records are pages; write one JSON line per "
+        "page, with url, warc_record_id, warc_date and the extracted fields (or error). "
+        "Files are read in this process, pages extracted in -j workers",
+    )
+    arc.add_argument(
+        "--lang",
+        metavar="CODE",
+        help="with --warc: keep only pages in this language (ISO 639-3, e.g. zho): by "
+        "the record's WARC-Identified-Content-Language, else, for Chinese, by its script",
+    )
 
     ext = parser.add_argument_group("extraction (fields of zhengwen.Options)")
     favor = ext.add_mutually_exclusive_group()
@@ -322,7 +368,13 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
     """Reject combinations that make no sense (argparse's exit 2)."""
     if args.explain and args.format is not None:
         parser.error("--explain and --format exclude each other")
-    if args.jsonl:
+    if args.html_field is not None and not args.jsonl:
+        parser.error("--html-field is for --jsonl runs")
+    if args.lang is not None and not args.warc:
+        parser.error("--lang is for --warc runs")
+    if args.warc:
+        _check_warc_args(parser, args)
+    elif args.jsonl:
         if args.format not in (None, "json") or args.explain:
             parser.error("--jsonl always writes JSON Lines; drop --format/--explain")
         if args.output_dir is not None:
@@ -331,13 +383,39 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
             parser.error("JSON Lines input is UTF-8; --encoding is for page files")
         if args.resume and args.output in (None, STDIN):
             parser.error("--resume needs -o FILE (the output of the interrupted run)")
-    elif args.resume:
+        if args.html is not None:
+            parser.error("--html/--no-html are for page files; with --jsonl use --html-field")
+    if args.resume and not args.jsonl:
         parser.error("--resume is for --jsonl runs")
     if args.encoding is not None:
         try:
             check_encoding(args.encoding)
         except LookupError:
             parser.error(f"unknown encoding: {args.encoding}")
+
+
+def _check_warc_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Reject what a --warc run cannot do (argparse's exit 2)."""
+    import importlib.util
+
+    from zhengwen.warc import check_lang
+
+    if args.jsonl:
+        parser.error("--warc and --jsonl exclude each other")
+    if args.format not in (None, "json") or args.explain:
+        parser.error("--warc always writes JSON Lines; drop --format/--explain")
+    if args.output_dir is not None:
+        parser.error("--output-dir is for page files; with --warc use -o FILE")
+    if args.encoding is not None:
+        parser.error("--warc reads each record's charset from its headers; drop --encoding")
+    if args.html is not None:
+        parser.error("--warc finds HTML by the records' content type; drop --html/--no-html")
+    try:
+        check_lang(args.lang)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if importlib.util.find_spec("fastwarc") is None:
+        parser.error("--warc needs fastwarc: pip install 'zhengwen[warc]'")
 
 
 def _output(path: str | None) -> AtomicWriter | nullcontext[BinaryIO]:
@@ -370,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
     # By default a bar only for batch runs: over a page printed to the terminal it is noise.
-    batch_run = args.jsonl or args.output_dir is not None
+    batch_run = args.jsonl or args.warc or args.output_dir is not None
     progress = (batch_run and sys.stderr.isatty()) if args.progress is None else args.progress
     jobs = args.jobs or available_cpus()
     stats = Stats(noun="record" if args.jsonl else "page")
@@ -378,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
         with _sigterm_raises():
             if args.jsonl:
                 return _main_jsonl(args, options, inputs, jobs, progress, stats)
+            if args.warc:
+                return _main_warc(args, options, inputs, jobs, progress, stats)
             return _main_pages(args, options, inputs, jobs, progress, stats)
     except (KeyboardInterrupt, _Terminated) as exc:
         kept = f"{args.output} not written" if args.output not in (None, STDIN) else ""
@@ -408,6 +488,7 @@ def _main_jsonl(
         keep_labels=args.keep_labels,
         max_record_bytes=args.max_record_bytes,
         source_names=len(inputs) > 1,
+        html_field=args.html_field,
     )
     timeout = args.record_timeout or None
     if args.output in (None, STDIN):
@@ -443,6 +524,32 @@ def _main_jsonl(
             raise
         with _signals_ignored():  # a rename, or a copy for .gz/.zst: let it finish
             journal.finish()
+    return _batch_status(args, stats)
+
+
+def _main_warc(
+    args: argparse.Namespace,
+    options: Options,
+    inputs: list[str],
+    jobs: int,
+    progress: bool,
+    stats: Stats,
+) -> int:
+    config = ArchiveConfig(
+        options=options,
+        lang=args.lang,
+        keep_labels=args.keep_labels,
+        source_names=len(inputs) > 1,
+    )
+    timeout = args.record_timeout or None
+    with _output(args.output) as out:
+        run_archives(inputs, out, config, jobs, stats, progress, timeout, warn=_warn)
+        out.flush()
+    return _batch_status(args, stats)
+
+
+def _batch_status(args: argparse.Namespace, stats: Stats) -> int:
+    """Report a finished JSONL or WARC run on stderr; its exit status."""
     for problem in stats.problems:
         _warn(problem)
     if not args.quiet:
@@ -481,6 +588,7 @@ def _main_pages(
         encoding=args.encoding,
         colour=colour,
         headers=fmt == "explain" and len(inputs) > 1,
+        html=args.html,
     )
     if args.output_dir is not None:
         seen: dict[str, str] = {}

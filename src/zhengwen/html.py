@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lxml import etree
 
+    from zhengwen.io import Decoded
     from zhengwen.model import Document
     from zhengwen.options import Options
 
@@ -232,12 +233,16 @@ def looks_like_html(text: str | bytes) -> bool:
 
     Looks at the first :data:`SNIFF_CHARS` characters for a doctype or one of
     the tags every page has (``html``, ``head``, ``body``, ``meta``,
-    ``title``) or most have (``div``, ``p``, ``br``, ``table``).
+    ``title``) or most have (``div``, ``p``, ``br``, ``table``). Bytes are
+    read as Latin-1 (the tags are ASCII in any encoding a page is served in),
+    or as UTF-16 after a UTF-16 byte-order mark.
     """
-    head = text[:SNIFF_CHARS]
-    if isinstance(head, bytes):
-        head = head.decode("latin-1")
-    return _HTML_TAG.search(head) is not None
+    if isinstance(text, bytes):
+        if text.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = text[: 2 * SNIFF_CHARS + 2].decode("utf-16", errors="replace")
+        else:
+            text = text[:SNIFF_CHARS].decode("latin-1")
+    return _HTML_TAG.search(text[:SNIFF_CHARS]) is not None
 
 
 # --------------------------------------------------------------------------- decoding
@@ -251,22 +256,27 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
     each only if it reads the bytes cleanly enough (:data:`MAX_BAD_PER_KB`);
     else detection. Bad bytes become U+FFFD; never raises.
     """
+    decoded = decode_html_counted(data, content_type)
+    return decoded.text, decoded.encoding
+
+
+def decode_html_counted(data: bytes, content_type: str | None = None) -> Decoded:
+    """:func:`decode_html`'s reading as a :class:`zhengwen.io.Decoded`, replacements counted."""
     from zhengwen.io import decode_with, detect_encoding
 
     for bom, bom_codec in _BOMS:
         if data.startswith(bom):
             # The mark picks the codec and stays in the text as U+FEFF, as a
             # scraper that decodes with the same codec keeps it.
-            return decode_with(data, bom_codec).text, bom_codec
+            return decode_with(data, bom_codec)
     declared = [_codec(label) for label in _declared_labels(data, content_type)]
     strong = [name for name in declared if name is not None and name not in WEAK_LABELS]
     allowed_bad = max(1.0, MAX_BAD_PER_KB * len(data) / 1000)
     for name in dict.fromkeys(strong):
         decoded = decode_with(data, name)
         if decoded.replaced <= allowed_bad:
-            return decoded.text, name
-    name = detect_encoding(data)
-    return decode_with(data, name).text, name
+            return decoded
+    return decode_with(data, detect_encoding(data))
 
 
 def _declared_labels(data: bytes, content_type: str | None) -> list[str]:

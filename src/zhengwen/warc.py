@@ -13,6 +13,12 @@ compression fastwarc detects) and yields one :class:`PageRecord` per page:
 Every other record is skipped and counted in ``ArchiveReader.skipped`` by
 reason (``type:request``, ``not_html``, ``http_status``, ``lang``...).
 
+A file that breaks off (a download cut short) raises ``OSError`` after the
+records before the break: fastwarc itself stops quietly at a cut, so the
+reader undoes gzip with Python's :mod:`gzip` (which notices a member cut
+short) and checks that each record's block is as long as its
+``Content-Length`` says.
+
 The language filter (``lang="zho"``, an ISO 639-3 code as Common Crawl
 writes them) keeps a record whose
 ``WARC-Identified-Content-Language`` header (Common Crawl's CLD2 result, in
@@ -32,11 +38,12 @@ fastwarc is imported when a file is read, not when this module is.
 from __future__ import annotations
 
 import enum
+import io
 import os
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -72,6 +79,8 @@ SNIFF_BYTES = 1024
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body")
 
 _WANTED_STATUS = range(200, 300)
+
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class RecordKind(str, enum.Enum):
@@ -122,10 +131,8 @@ class ArchiveReader:
     """
 
     def __init__(self, source: str | os.PathLike[str] | BinaryIO, lang: str | None = None) -> None:
-        if lang is not None and (len(lang.strip()) != 3 or not lang.strip().isalpha()):
-            raise ValueError(f"lang must be an ISO 639-3 code such as 'zho', got {lang!r}")
         self.source = source
-        self.lang = lang.strip().lower() if lang else None
+        self.lang = check_lang(lang)
         self.skipped: Counter[str] = Counter()
 
     def __iter__(self) -> Iterator[PageRecord]:
@@ -137,10 +144,15 @@ class ArchiveReader:
                 stream = stack.enter_context(open(self.source, "rb"))
             else:
                 stream = self.source
-            for record in ArchiveIterator(stream, parse_http=True, auto_decode="none"):
-                page = self._page_record(record)
-                if page is not None:
-                    yield page
+            stream = stack.enter_context(_for_fastwarc(stream))
+            try:
+                for record in ArchiveIterator(stream, parse_http=True, auto_decode="none"):
+                    page = self._page_record(record)
+                    _check_complete(record)
+                    if page is not None:
+                        yield page
+            except (EOFError, zlib.error) as exc:  # from the gzip stream: it was cut short
+                raise OSError(f"{type(exc).__name__}: {exc}") from exc
 
     def _page_record(self, record: Any) -> PageRecord | None:
         """The record as a PageRecord, or ``None`` (counted in ``skipped``) when it is no page."""
@@ -207,6 +219,94 @@ class ArchiveReader:
         return PageRecord(**base, payload=payload, page=page, text=text, error=None)
 
 
+def check_lang(lang: str | None) -> str | None:
+    """``lang`` as the reader compares it (stripped, lower case).
+
+    Raises ``ValueError`` unless it is an ISO 639-3 code (three letters).
+    """
+    if lang is None:
+        return None
+    code = lang.strip().lower()
+    if len(code) != 3 or not code.isalpha() or not code.isascii():
+        raise ValueError(f"lang must be an ISO 639-3 code such as 'zho', got {lang!r}")
+    return code
+
+
+@contextmanager
+def _for_fastwarc(stream: BinaryIO) -> Iterator[BinaryIO]:
+    """``stream`` as fastwarc is to read it: gzip undone here, reads that stop short, a ``tell``.
+
+    fastwarc would undo gzip itself, but it ends quietly where a member is
+    cut short; Python's reader raises ``EOFError`` there. fastwarc also
+    asks the stream for its position first, which a pipe (stdin) cannot
+    give: :class:`_Reads` counts the bytes instead. A stream that cannot be
+    peeked at (no ``peek``, not seekable) is left to fastwarc's own
+    detection of compression.
+    """
+    if hasattr(stream, "peek"):
+        head = stream.peek(2)[:2]
+    elif stream.seekable():
+        start = stream.tell()
+        head = stream.read(2)
+        stream.seek(start)
+    else:
+        head = b""
+    if not head.startswith(_GZIP_MAGIC):
+        yield _Reads(stream)  # type: ignore[misc]
+        return
+    import gzip
+
+    with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
+        yield _Reads(unzipped)  # type: ignore[misc]
+
+
+class _Reads(io.RawIOBase):
+    """A stream's reads as fastwarc needs them: each stops where one ``read1`` does.
+
+    fastwarc asks for large blocks; a :class:`gzip.GzipFile` ``read(n)``
+    that meets a cut raises and drops what it had decompressed before it,
+    whole records included. ``read1`` hands those over first, and the error
+    comes with the next read. ``tell`` counts the bytes read, so a pipe works.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__()
+        self._inner = inner
+        self._read = inner.read1 if hasattr(inner, "read1") else inner.read
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._pos
+
+
+def _check_complete(record: Any) -> None:
+    """``OSError`` unless ``record``'s block is all there (the file was not cut inside it).
+
+    A record cut in its header has no (or an empty) ``Content-Length``; one
+    cut in its block has fewer bytes than the header said. What the caller
+    did not read is skipped over here, as fastwarc would skip it anyway.
+    """
+    length = record.headers.get("Content-Length")
+    if length is None or not length.strip().isdigit():
+        raise OSError("the file ends inside a record header")
+    record.reader.consume()
+    got = record.reader.tell()
+    if got < record.content_length:
+        raise OSError(
+            f"the file ends inside record {record.headers.get('WARC-Record-ID')} "
+            f"({got} of {record.content_length} bytes)"
+        )
+
+
 def iter_records(
     source: str | os.PathLike[str] | BinaryIO, lang: str | None = None
 ) -> Iterator[PageRecord]:
@@ -229,40 +329,58 @@ def extract_warc(
     the file itself breaks off, a last dict with ``error`` (and ``None``
     identifiers) says after how many records.
     """
-    from zhengwen.core import extract
-    from zhengwen.html import document_from_page
-
     reader = ArchiveReader(path, lang)
     seen = 0
     try:
         for record in reader:
             seen += 1
-            out: dict[str, object] = {
-                "url": record.url,
-                "warc_record_id": record.record_id,
-                "warc_date": record.date,
-            }
-            if record.error is not None:
-                out["error"] = record.error
-                yield out
-                continue
-            try:
-                if record.page is not None:
-                    doc = document_from_page(record.page, options, **overrides)
-                else:
-                    doc = extract(record.text, options, **overrides)
-            except Exception as exc:  # reported in the output, never dropped
-                out["error"] = f"{type(exc).__name__}: {exc}"
-            else:
-                out.update(doc.to_dict(with_lines=False))
-            yield out
+            yield record_row(record, options, **overrides)
     except OSError as exc:
-        yield {
-            "url": None,
-            "warc_record_id": None,
-            "warc_date": None,
-            "error": f"unreadable archive after {seen} page records: {exc}",
-        }
+        yield broken_archive_row(seen, exc)
+
+
+def record_row(
+    record: PageRecord,
+    options: Options | None = None,
+    with_lines: bool = False,
+    **overrides: Any,
+) -> dict[str, object]:
+    """The JSON-ready dict :func:`extract_warc` gives for one page record.
+
+    ``url``, ``warc_record_id`` and ``warc_date``, then the ``Document``'s
+    fields (``lines`` too with ``with_lines``), or ``error``. Never raises.
+    """
+    from zhengwen.core import extract
+    from zhengwen.html import document_from_page
+
+    out: dict[str, object] = {
+        "url": record.url,
+        "warc_record_id": record.record_id,
+        "warc_date": record.date,
+    }
+    if record.error is not None:
+        out["error"] = record.error
+        return out
+    try:
+        if record.page is not None:
+            doc = document_from_page(record.page, options, **overrides)
+        else:
+            doc = extract(record.text, options, **overrides)
+    except Exception as exc:  # reported in the output, never dropped
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    else:
+        out.update(doc.to_dict(with_lines=with_lines))
+    return out
+
+
+def broken_archive_row(seen: int, exc: BaseException) -> dict[str, object]:
+    """The last dict of a file that broke off after ``seen`` page records."""
+    return {
+        "url": None,
+        "warc_record_id": None,
+        "warc_date": None,
+        "error": f"unreadable archive after {seen} page records: {exc}",
+    }
 
 
 def looks_chinese(text: str) -> bool:
