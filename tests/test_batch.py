@@ -97,7 +97,7 @@ def test_error_record_keeps_fields_and_names_file_when_asked() -> None:
 
 
 def test_extraction_failure_is_an_error_record(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(text: str, options: Options | None = None) -> zhengwen.Document:
+    def broken(text: str, options: Options | None = None, **kwargs: Any) -> zhengwen.Document:
         raise ValueError("boom")
 
     monkeypatch.setattr(batch, "extract", broken)
@@ -254,7 +254,7 @@ def test_stats_summary_counts() -> None:
 # --------------------------------------------------------------------------- hangs and crashes
 
 
-def _faulty_extract(text: str, options: Options | None = None) -> zhengwen.Document:
+def _faulty_extract(text: str, options: Options | None = None, **kwargs: Any) -> zhengwen.Document:
     # Test-only stand-in for extract, inherited by the forked workers.
     if text == "HANG":
         time.sleep(3600)
@@ -263,7 +263,7 @@ def _faulty_extract(text: str, options: Options | None = None) -> zhengwen.Docum
         os.kill(os.getpid(), signal.SIGSEGV)
     if text == "EXIT":
         os._exit(7)
-    return zhengwen.extract("正文\n" + text, options)
+    return zhengwen.extract("正文\n" + text, options, **kwargs)
 
 
 def test_run_jsonl_gives_hung_and_crashed_records_error_lines(
@@ -292,10 +292,10 @@ def test_timeout_bounds_the_record_not_the_chunk(monkeypatch: pytest.MonkeyPatch
     # Each record takes 0.3 s, a chunk of 8 takes 2.4 s: only a record's own time counts.
     tasks = [RecordTask("x", i + 1, json.dumps({"text": "SLOW"}).encode()) for i in range(8)]
 
-    def slow(text: str, options: Options | None = None) -> zhengwen.Document:
+    def slow(text: str, options: Options | None = None, **kwargs: Any) -> zhengwen.Document:
         if text == "SLOW":
             time.sleep(0.3)
-        return zhengwen.extract(text, options)
+        return zhengwen.extract(text, options, **kwargs)
 
     monkeypatch.setattr(batch, "extract", slow)
     got = list(parallel_map(process_record, CONFIG, [tasks], 1, batch.record_failure, timeout=1.0))
@@ -362,12 +362,12 @@ def _journal(tmp_path: Path, name: str, inputs: list[str]) -> batch.Journal:
 def _interrupt_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
     count = 0
 
-    def interrupting(text: str, options: Options | None = None) -> zhengwen.Document:
+    def interrupting(text: str, options: Options | None = None, **kwargs: Any) -> zhengwen.Document:
         nonlocal count
         count += 1
         if count > calls:
             raise KeyboardInterrupt
-        return zhengwen.extract(text, options)
+        return zhengwen.extract(text, options, **kwargs)
 
     monkeypatch.setattr(batch, "extract", interrupting)
 

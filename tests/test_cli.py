@@ -427,9 +427,9 @@ SLOW_RUN = """
 import sys, time
 import zhengwen, zhengwen.batch
 from zhengwen.cli import main
-def slow(text, options=None):
+def slow(text, options=None, **kwargs):
     time.sleep(0.05)
-    return zhengwen.extract(text, options)
+    return zhengwen.extract(text, options, **kwargs)
 zhengwen.batch.extract = slow
 sys.exit(main(sys.argv[1:]))
 """
@@ -509,10 +509,10 @@ def test_resume_with_nothing_to_resume_runs_from_the_start(tmp_path: Path) -> No
 def test_record_timeout_flag(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def hangs(text: str, options: Options | None = None) -> zhengwen.Document:
+    def hangs(text: str, options: Options | None = None, **kwargs: Any) -> zhengwen.Document:
         if text == "HANG":
             time.sleep(3600)
-        return zhengwen.extract(text, options)
+        return zhengwen.extract(text, options, **kwargs)
 
     monkeypatch.setattr(cli_batch, "extract", hangs)  # inherited by the forked worker
     path = tmp_path / "in.jsonl"

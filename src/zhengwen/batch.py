@@ -31,6 +31,14 @@ A JSONL run writing ``-o FILE`` keeps a :class:`Journal`: the lines go to
 a digest of the input lines they came from. An interrupted run leaves both;
 ``--resume`` checks them against the input and goes on after the last
 complete record. Only a finished run produces ``FILE``.
+
+With ``--site-template`` every driver makes two passes over its inputs: the
+first (``learn_records``, ``learn_archives``, ``learn_pages``, in this
+process) adds each page, as the lines the extractor will read, to a
+:class:`zhengwen.site.SiteTemplates`; the second extracts as usual, and each
+worker gets that table (fixed by then) in its config and looks up the shares
+of its pages' lines. The table is a bottom-k sample per site, so the output
+is the same for any input order and any number of workers.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ from zhengwen.io import (
     Decoded,
     TooLong,
     decode,
+    document_fields,
     dump_json_line,
     format_explain,
     format_json,
@@ -73,6 +82,7 @@ if TYPE_CHECKING:
 
     from zhengwen.model import Document
     from zhengwen.options import Options
+    from zhengwen.site import SiteTemplates
     from zhengwen.warc import PageRecord
 
 MAX_RECORD_BYTES = 50_000_000
@@ -81,6 +91,10 @@ longer one becomes an error record. Guards memory: one line is held whole."""
 
 TEXT_FIELD = "text"
 """The JSONL field that holds a page's text unless ``--text-field`` says otherwise."""
+
+URL_FIELD = "url"
+"""The JSONL field whose URL's host is a record's site for ``--site-template``,
+unless ``--url-field`` or ``--site-key`` says otherwise."""
 
 CHUNK_RECORDS = 32
 """Records per unit of work sent to a worker: enough to make the cost of
@@ -119,7 +133,8 @@ class Stats:
     ``resumed`` and ``resumed_errors`` count the records (and error records)
     an interrupted earlier run had written, which this run kept. ``skipped``
     counts, by reason, the archive records that are no page (or not in the
-    language asked for); they give no output.
+    language asked for); they give no output. ``sites`` is what the first pass
+    of a ``--site-template`` run learned.
     """
 
     noun: str = "record"
@@ -130,6 +145,7 @@ class Stats:
     resumed: int = 0
     resumed_errors: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    sites: SiteSummary | None = None
 
     def summary(self) -> str:
         """One line for stderr: counts, time and rate."""
@@ -146,20 +162,22 @@ class Stats:
             total = sum(self.skipped.values())
             reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(self.skipped.items()))
             line += f"; {total} archive record{'' if total == 1 else 's'} skipped ({reasons})"
+        if self.sites is not None:
+            line += f"; {self.sites}"
         return line
 
 
 class _Progress:
     """A tqdm bar on stderr counting items, or nothing when ``enabled`` is false."""
 
-    def __init__(self, enabled: bool, noun: str) -> None:
+    def __init__(self, enabled: bool, noun: str, desc: str | None = None) -> None:
         self._bar: Any = None
         if enabled:
             from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
             # No monitor thread: worker processes are forked after the bar starts.
             tqdm.monitor_interval = 0
-            self._bar = tqdm(unit=f" {noun}s", file=sys.stderr, dynamic_ncols=True)
+            self._bar = tqdm(unit=f" {noun}s", desc=desc, file=sys.stderr, dynamic_ncols=True)
 
     def update(self, n: int) -> None:
         if self._bar is not None:
@@ -461,7 +479,10 @@ class RecordConfig:
     :func:`zhengwen.html.html_to_page` (the text field is then not used);
     ``keep_labels`` adds every line's label, score and reason (``lines``);
     ``source_names`` adds ``file`` to error records (set when there are
-    several inputs).
+    several inputs). ``templates``, when set, holds the site templates
+    learned in a first pass (``--site-template``): a record's site is the
+    host of its ``url_field`` or, with ``site_field``, that field verbatim
+    (see :func:`record_site`).
     """
 
     options: Options
@@ -470,6 +491,9 @@ class RecordConfig:
     max_record_bytes: int = MAX_RECORD_BYTES
     source_names: bool = False
     html_field: str | None = None
+    templates: SiteTemplates | None = None
+    url_field: str = URL_FIELD
+    site_field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,9 +515,11 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
     The page is the text field, or with ``html_field`` the HTML in that
     field. A success is the input object with the extracted fields
     (``title``, ``date``, ``source``, ``authors``, ``editors``, ``body``;
-    ``lines`` with ``keep_labels``) added, overwriting input fields of the
-    same names. A failure has ``error`` and ``line``, plus the input's fields
-    when the line was a JSON object. Never raises for any input.
+    ``lines`` with ``keep_labels``, each line with its site-template share
+    ``template`` when the record's site has a template) added, overwriting
+    input fields of the same names. A failure has ``error`` and ``line``,
+    plus the input's fields when the line was a JSON object. Never raises for
+    any input.
     """
     raw = task.raw
     if isinstance(raw, TooLong):
@@ -522,13 +548,24 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
         return _failure(config, task, problem, record)
     try:
         if config.html_field is not None:
-            doc = document_from_page(html_to_page(text), config.options)
+            page = html_to_page(text)
+            shares = _record_shares(config, record, page.text)
+            doc = document_from_page(page, config.options, template=shares)
         else:
-            doc = extract(text, config.options)
+            shares = _record_shares(config, record, text)
+            doc = extract(text, config.options, template=shares)
     except Exception as exc:  # a bug on one page must not stop a million-page run
         return _failure(config, task, f"extraction failed: {type(exc).__name__}: {exc}", record)
-    record.update(doc.to_dict(with_lines=config.keep_labels))
+    record.update(document_fields(doc, config.keep_labels, shares))
     return dump_json_line(record), True
+
+
+def _record_shares(config: RecordConfig, record: dict[str, Any], text: str) -> list[float] | None:
+    """The site-template shares of ``text``'s lines, or ``None`` (no template)."""
+    if config.templates is None:
+        return None
+    site = record_site(record, config.url_field, config.site_field)
+    return config.templates.shares(site, text)
 
 
 def _failure(
@@ -687,7 +724,7 @@ def run_settings(inputs: list[str], config: RecordConfig) -> dict[str, object]:
 
     from zhengwen import __version__
 
-    return {
+    settings: dict[str, object] = {
         "version": __version__,
         "inputs": [p if p == STDIN else os.path.abspath(p) for p in inputs],
         "text_field": config.text_field,
@@ -697,6 +734,15 @@ def run_settings(inputs: list[str], config: RecordConfig) -> dict[str, object]:
         "source_names": config.source_names,
         "options": asdict(config.options),
     }
+    if config.templates is not None:
+        # The table itself is learned again from the inputs, the same each time.
+        t = config.templates
+        settings["site_template"] = {
+            "url_field": config.url_field,
+            "site_field": config.site_field,
+            "sample": [t.max_pages, t.max_lines, t.min_pages],
+        }
+    return settings
 
 
 class Journal:
@@ -912,7 +958,9 @@ class PageConfig:
     ``encoding`` overrides detection; ``html`` says whether pages are HTML
     (``None``: each page by :func:`zhengwen.html.looks_like_html`);
     ``colour`` adds ANSI colours to ``explain``; ``headers`` puts
-    ``==> name <==`` over each ``explain`` page.
+    ``==> name <==`` over each ``explain`` page. ``templates``, when set,
+    holds the site templates learned in a first pass (``--site-template``;
+    a page file's site is its folder, :func:`page_site`).
     """
 
     options: Options
@@ -921,6 +969,7 @@ class PageConfig:
     colour: bool = False
     headers: bool = False
     html: bool | None = None
+    templates: SiteTemplates | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -938,10 +987,16 @@ class PageResult:
     messages: tuple[str, ...] = ()
 
 
-def render(doc: Document, config: PageConfig, decoded: Decoded, name: str) -> str:
-    """``doc`` in the format ``config`` asks for."""
+def render(
+    doc: Document,
+    config: PageConfig,
+    decoded: Decoded,
+    name: str,
+    template: list[float] | None = None,
+) -> str:
+    """``doc`` in the format ``config`` asks for (JSON lines carry their ``template`` share)."""
     if config.format == "json":
-        return format_json(doc, decoded, name)
+        return format_json(doc, decoded, name, template)
     if config.format == "tsv":
         return format_tsv(doc)
     if config.format == "markdown":
@@ -969,27 +1024,36 @@ def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResu
             data = read_bytes(path)
         except Exception as exc:  # OSError, corrupt gzip/zstd, zstandard missing
             return PageResult(path, b"", 2, (f"{name}: cannot read: {exc}",))
-    as_html = looks_like_html(data) if config.html is None else config.html
-    if as_html and config.encoding is None:
-        decoded = decode_html_counted(data)
-    else:
-        decoded = decode(data, config.encoding)
+    decoded, as_html = _decode_page(config, data)
     messages: list[str] = []
     if decoded.replaced:
         messages.append(
             f"{name}: {decoded.replaced} undecodable byte sequence(s) replaced"
             f" (read as {decoded.encoding})"
         )
+    shares = None
     try:
-        if as_html:
-            doc = document_from_page(html_to_page(decoded.text), config.options)
+        page = html_to_page(decoded.text) if as_html else None
+        text = decoded.text if page is None else page.text
+        if config.templates is not None:
+            shares = config.templates.shares(page_site(path), text)
+        if page is not None:
+            doc = document_from_page(page, config.options, template=shares)
         else:
-            doc = extract(decoded.text, config.options)
+            doc = extract(text, config.options, template=shares)
     except Exception as exc:  # report and go on to the next page
         messages.append(f"{name}: extraction failed: {type(exc).__name__}: {exc}")
         return PageResult(path, b"", 1, tuple(messages))
-    output = render(doc, config, decoded, path).encode("utf-8")
+    output = render(doc, config, decoded, path, shares).encode("utf-8")
     return PageResult(path, output, 0, tuple(messages))
+
+
+def _decode_page(config: PageConfig, data: bytes) -> tuple[Decoded, bool]:
+    """A page file's bytes as text, and whether it is HTML (see :func:`process_page`)."""
+    as_html = looks_like_html(data) if config.html is None else config.html
+    if as_html and config.encoding is None:
+        return decode_html_counted(data), True
+    return decode(data, config.encoding), as_html
 
 
 def output_path(output_dir: str | os.PathLike[str], path: str, fmt: str) -> Path:
@@ -1071,13 +1135,16 @@ class ArchiveConfig:
     ``lang`` (ISO 639-3, e.g. ``zho``) keeps only the pages in that language
     (see :mod:`zhengwen.warc`); ``keep_labels`` adds ``lines``;
     ``source_names`` adds ``file`` to error lines (set when there are
-    several inputs).
+    several inputs). ``templates``, when set, holds the site templates
+    learned in a first pass (``--site-template``; a record's site is the
+    host of its ``WARC-Target-URI``).
     """
 
     options: Options
     lang: str | None = None
     keep_labels: bool = False
     source_names: bool = False
+    templates: SiteTemplates | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1141,10 +1208,16 @@ def process_archive_record(config: ArchiveConfig, task: ArchiveTask) -> tuple[by
     """
     from zhengwen.warc import record_row
 
-    if task.record is None:
+    record = task.record
+    if record is None:
         row = dict(task.broken or {})
     else:
-        row = record_row(task.record, config.options, with_lines=config.keep_labels)
+        shares = None
+        if config.templates is not None and record.error is None:
+            from zhengwen.site import site_of
+
+            shares = config.templates.shares(site_of(record.url), record.text)
+        row = record_row(record, config.options, with_lines=config.keep_labels, template=shares)
     ok = "error" not in row
     if not ok and config.source_names:
         row["file"] = task.source
@@ -1200,3 +1273,149 @@ def run_archives(
             warn(f"{name}: {task.broken['error']}")
 
     write_lines(results, out, stats, progress, note)
+
+
+# --------------------------------------------------------------------------- site templates
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSummary:
+    """What the first pass of a ``--site-template`` run learned, for the stderr summary.
+
+    ``sites`` site keys were seen; ``templated`` of them have more than
+    ``min_pages`` pages, so each of their pages has at least ``min_pages``
+    others to be compared with (the rest get no template); ``unkeyed`` pages
+    had no site key.
+    """
+
+    sites: int
+    templated: int
+    min_pages: int
+    unkeyed: int
+
+    def __str__(self) -> str:
+        line = (
+            f"site template for {self.templated} of {self.sites} site"
+            f"{'' if self.sites == 1 else 's'} (those with more than {self.min_pages} pages)"
+        )
+        if self.unkeyed:
+            line += f", {self.unkeyed} page{'' if self.unkeyed == 1 else 's'} without a site"
+        return line
+
+
+def site_summary(templates: SiteTemplates, unkeyed: int) -> SiteSummary:
+    """The :class:`SiteSummary` of a learned table."""
+    sites = list(templates.sites())
+    templated = sum(templates.pages(site) > templates.min_pages for site in sites)
+    return SiteSummary(len(sites), templated, templates.min_pages, unkeyed)
+
+
+def record_site(
+    record: dict[str, Any], url_field: str = URL_FIELD, site_field: str | None = None
+) -> str | None:
+    """A JSONL record's site key: ``site_field``'s value verbatim when given, else
+    the host of the URL in ``url_field`` (:func:`zhengwen.site.site_of`);
+    ``None`` when the field is missing, not a string, or empty."""
+    if site_field is not None:
+        value = record.get(site_field)
+        return value if isinstance(value, str) and value else None
+    from zhengwen.site import site_of
+
+    url = record.get(url_field)
+    return site_of(url) if isinstance(url, str) else None
+
+
+def page_site(path: str) -> str:
+    """A page file's site key: the absolute path of the folder it is in."""
+    return os.path.dirname(os.path.abspath(path))
+
+
+def learn_records(
+    inputs: list[str], config: RecordConfig, templates: SiteTemplates, progress: bool = False
+) -> int:
+    """First pass of a JSONL run: add each record's page to ``templates`` under its site.
+
+    The page is what :func:`process_record` extracts: the text field, or the
+    lines :func:`zhengwen.html.html_to_page` reads from the HTML field. A
+    record that the second pass will turn into an error record is passed
+    over (the second pass reports it). Gives the number of pages with no
+    site key.
+    """
+    unkeyed = 0
+    name = config.html_field if config.html_field is not None else config.text_field
+    bar = _Progress(progress, "record", "learning site templates")
+    try:
+        for task in read_records(inputs, config.max_record_bytes, []):
+            bar.update(1)
+            if isinstance(task.raw, TooLong):
+                continue
+            try:
+                record = json.loads(task.raw)
+                if not isinstance(record, dict) or not isinstance(record.get(name), str):
+                    continue
+                site = record_site(record, config.url_field, config.site_field)
+                if site is None:
+                    unkeyed += 1
+                    continue
+                text = record[name]
+                if config.html_field is not None:
+                    text = html_to_page(text).text
+                templates.add(site, text)
+            except Exception:  # a broken record: the second pass gives its error record
+                continue
+    finally:
+        bar.close()
+    return unkeyed
+
+
+def learn_archives(
+    inputs: list[str], lang: str | None, templates: SiteTemplates, progress: bool = False
+) -> int:
+    """First pass of a WARC/WET run: add each page record's text to ``templates``.
+
+    The site is the host of the record's URL; the text is the lines the
+    extractor reads (an HTML response's ``html_to_page`` lines, a WET
+    record's text). Gives the number of pages with no site key.
+    """
+    from zhengwen.site import site_of
+
+    unkeyed = 0
+    bar = _Progress(progress, "page", "learning site templates")
+    try:
+        for task in read_archives(inputs, lang, Counter(), []):
+            record = task.record
+            if record is None or record.error is not None:
+                continue
+            bar.update(1)
+            site = site_of(record.url)
+            if site is None:
+                unkeyed += 1
+                continue
+            templates.add(site, record.text)
+    finally:
+        bar.close()
+    return unkeyed
+
+
+def learn_pages(
+    paths: list[str], config: PageConfig, templates: SiteTemplates, progress: bool = False
+) -> int:
+    """First pass of a run over page files: add each page to ``templates`` under its folder.
+
+    Pages are read and decoded as :func:`process_page` reads them (HTML
+    into its ``html_to_page`` lines). An unreadable file is passed over (the
+    second pass reports it). Gives 0: every page file has a site key.
+    """
+    bar = _Progress(progress, "page", "learning site templates")
+    try:
+        for path in paths:
+            bar.update(1)
+            try:
+                decoded, as_html = _decode_page(config, read_bytes(path))
+                text = html_to_page(decoded.text).text if as_html else decoded.text
+                templates.add(page_site(path), text)
+            except Exception:  # unreadable: the second pass says so
+                continue
+    finally:
+        bar.close()
+    return 0

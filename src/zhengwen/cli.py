@@ -3,7 +3,9 @@
 Pages (files, folders or stdin; page text or HTML) are printed as body
 text, JSON, TSV, Markdown or an ``--explain`` view; ``--jsonl`` runs a JSON
 Lines batch on all cores, and ``--warc`` one over the pages of WARC/WET
-files. The work itself is in :mod:`zhengwen.batch` and :mod:`zhengwen.io`.
+files. ``--site-template`` makes any of them two passes: learn each site's
+template, then extract with it. The work itself is in :mod:`zhengwen.batch`
+and :mod:`zhengwen.io`.
 
 Exit status:
 
@@ -26,6 +28,7 @@ Exit status:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -40,6 +43,7 @@ from zhengwen.batch import (
     MAX_RECORD_BYTES,
     RECORD_TIMEOUT,
     TEXT_FIELD,
+    URL_FIELD,
     ArchiveConfig,
     Journal,
     PageConfig,
@@ -47,15 +51,20 @@ from zhengwen.batch import (
     ResumeError,
     Stats,
     available_cpus,
+    learn_archives,
+    learn_pages,
+    learn_records,
     output_path,
     run_archives,
     run_jsonl,
     run_pages,
     run_settings,
+    site_summary,
 )
 from zhengwen.html import SNIFF_CHARS
 from zhengwen.io import FORMATS, STDIN, AtomicWriter, check_encoding, expand_inputs
 from zhengwen.options import Options
+from zhengwen.site import SiteTemplates
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -91,6 +100,9 @@ examples:
   zhengwen --warc CC-MAIN-...warc.gz --lang zho -o out.jsonl
                                           one JSON line per Chinese page record
                                           (url, warc_record_id, warc_date, body...)
+  zhengwen --jsonl --site-template crawl.jsonl.gz -o out.jsonl
+                                          learn each host's template (lines most
+                                          of its pages share) first, then extract
 
 exit status:
   0    every page or record succeeded
@@ -303,6 +315,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
 
+    site = parser.add_argument_group("site templates")
+    site.add_argument(
+        "--site-template",
+        action="store_true",
+        help="read the inputs twice: first learn each site's template (how many of its "
+        "pages share each line; a bounded sample of pages per site), then extract, a line "
+        "on most of its site's other pages counting as evidence against body. The site is "
+        "the host of a --jsonl record's URL field or of a --warc record's URL, and a page "
+        "file's folder. Not for stdin",
+    )
+    site.add_argument(
+        "--url-field",
+        metavar="NAME",
+        help=f"with --jsonl --site-template: the field holding each record's URL, whose "
+        f"host is its site (default: {URL_FIELD})",
+    )
+    site.add_argument(
+        "--site-key",
+        metavar="NAME",
+        help="with --jsonl --site-template: the field whose value (a string) is each "
+        "record's site, as it is, instead of the URL's host",
+    )
+
     arc = parser.add_argument_group("archives (WARC/WET)")
     arc.add_argument(
         "--warc",
@@ -372,6 +407,7 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
         parser.error("--html-field is for --jsonl runs")
     if args.lang is not None and not args.warc:
         parser.error("--lang is for --warc runs")
+    _check_site_args(parser, args)
     if args.warc:
         _check_warc_args(parser, args)
     elif args.jsonl:
@@ -392,6 +428,20 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
             check_encoding(args.encoding)
         except LookupError:
             parser.error(f"unknown encoding: {args.encoding}")
+
+
+def _check_site_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Reject what --site-template cannot do (argparse's exit 2)."""
+    for flag, value in (("--url-field", args.url_field), ("--site-key", args.site_key)):
+        if value is not None and not (args.jsonl and args.site_template):
+            parser.error(f"{flag} is for --jsonl --site-template runs")
+    if args.url_field is not None and args.site_key is not None:
+        parser.error("--url-field and --site-key exclude each other")
+    if args.site_template and (not args.files or STDIN in args.files):
+        parser.error(
+            "--site-template reads its inputs twice (learn the templates, then extract), "
+            "and stdin cannot be read again: give the input as files"
+        )
 
 
 def _check_warc_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -490,8 +540,16 @@ def _main_jsonl(
         source_names=len(inputs) > 1,
         html_field=args.html_field,
     )
+    if args.site_template:
+        config = dataclasses.replace(
+            config,
+            templates=SiteTemplates(),
+            url_field=args.url_field or URL_FIELD,
+            site_field=args.site_key,
+        )
     timeout = args.record_timeout or None
     if args.output in (None, STDIN):
+        _learn_records(inputs, config, progress, stats)
         run_jsonl(inputs, sys.stdout.buffer, config, jobs, stats, progress, timeout)
         sys.stdout.buffer.flush()
     else:
@@ -502,6 +560,7 @@ def _main_jsonl(
                 f"from it, or delete {journal.partial} and {journal.progress} to start over"
             )
             return EXIT_USAGE
+        _learn_records(inputs, config, progress, stats)
         try:
             out = journal.open(resume=args.resume)
             run_jsonl(inputs, out, config, jobs, stats, progress, timeout, journal=journal)
@@ -527,6 +586,13 @@ def _main_jsonl(
     return _batch_status(args, stats)
 
 
+def _learn_records(inputs: list[str], config: RecordConfig, progress: bool, stats: Stats) -> None:
+    """The first pass of a --site-template JSONL run (nothing without one)."""
+    if config.templates is not None:
+        unkeyed = learn_records(inputs, config, config.templates, progress)
+        stats.sites = site_summary(config.templates, unkeyed)
+
+
 def _main_warc(
     args: argparse.Namespace,
     options: Options,
@@ -541,6 +607,11 @@ def _main_warc(
         keep_labels=args.keep_labels,
         source_names=len(inputs) > 1,
     )
+    if args.site_template:
+        templates = SiteTemplates()
+        unkeyed = learn_archives(inputs, args.lang, templates, progress)
+        stats.sites = site_summary(templates, unkeyed)
+        config = dataclasses.replace(config, templates=templates)
     timeout = args.record_timeout or None
     with _output(args.output) as out:
         run_archives(inputs, out, config, jobs, stats, progress, timeout, warn=_warn)
@@ -598,6 +669,7 @@ def _main_pages(
                 _warn(f"{seen[target]} and {path} would both write {target}")
                 return EXIT_USAGE
             seen[target] = path
+        config = _learn_pages(args, inputs, config, progress, stats)
         os.makedirs(args.output_dir, exist_ok=True)
         status = run_pages(
             inputs,
@@ -612,6 +684,9 @@ def _main_pages(
         if not args.quiet:
             _warn(stats.summary())
         return status
+    config = _learn_pages(args, inputs, config, progress, stats)
+    if stats.sites is not None and not args.quiet:
+        _warn(str(stats.sites))  # a run to stdout prints no summary line to hold it
     with _output(args.output) as out:
         status = run_pages(
             inputs,
@@ -624,3 +699,14 @@ def _main_pages(
             timeout=args.record_timeout or None,
         )
     return status
+
+
+def _learn_pages(
+    args: argparse.Namespace, inputs: list[str], config: PageConfig, progress: bool, stats: Stats
+) -> PageConfig:
+    """``config`` with the site templates of the page files when asked (--site-template)."""
+    if not args.site_template:
+        return config
+    templates = SiteTemplates()
+    stats.sites = site_summary(templates, learn_pages(inputs, config, templates, progress))
+    return dataclasses.replace(config, templates=templates)

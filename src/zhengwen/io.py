@@ -27,7 +27,7 @@ import re
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -433,16 +433,39 @@ EXTENSIONS = {"text": "txt", "json": "json", "tsv": "tsv", "markdown": "md", "ex
 _MARKDOWN_LEADING = re.compile(r"^(\s*)([#>+*=|<~`-]|\d+[.)])")
 
 
+def document_fields(
+    doc: Document, with_lines: bool = True, template: Sequence[float] | None = None
+) -> dict[str, object]:
+    """``doc.to_dict(with_lines=...)``; with a site template, each line also gets its share.
+
+    ``template`` holds, per line, the share of the site's other pages that
+    contain it (:meth:`zhengwen.site.SiteTemplates.shares`); each entry of
+    ``lines`` then carries it as ``template`` (0..1, four decimals).
+    """
+    fields = doc.to_dict(with_lines=with_lines)
+    lines = fields.get("lines")
+    if template is not None and isinstance(lines, list):
+        for row, share in zip(lines, template, strict=True):
+            row["template"] = round(share, 4)
+    return fields
+
+
 def format_text(doc: Document) -> str:
     """The body, newline-terminated (nothing for an empty body)."""
     return doc.body + "\n" if doc.body else ""
 
 
-def format_json(doc: Document, decoded: Decoded | None = None, name: str | None = None) -> str:
+def format_json(
+    doc: Document,
+    decoded: Decoded | None = None,
+    name: str | None = None,
+    template: Sequence[float] | None = None,
+) -> str:
     """One line of JSON: ``Document.to_dict()`` plus the input's name and encoding.
 
     ``encoding`` and ``replaced`` (undecodable byte sequences) come from
-    ``decoded``; ``file`` is ``name``.
+    ``decoded``; ``file`` is ``name``; with ``template`` (site-template
+    shares, see :func:`document_fields`) each line carries its share.
     """
     out: dict[str, object] = {}
     if name is not None:
@@ -450,7 +473,7 @@ def format_json(doc: Document, decoded: Decoded | None = None, name: str | None 
     if decoded is not None:
         out["encoding"] = decoded.encoding
         out["replaced"] = decoded.replaced
-    out.update(doc.to_dict())
+    out.update(document_fields(doc, True, template))
     return dump_json_line(out).decode("utf-8")
 
 

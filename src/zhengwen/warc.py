@@ -42,7 +42,7 @@ import io
 import os
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -343,15 +343,22 @@ def record_row(
     record: PageRecord,
     options: Options | None = None,
     with_lines: bool = False,
+    *,
+    template: Sequence[float] | None = None,
     **overrides: Any,
 ) -> dict[str, object]:
     """The JSON-ready dict :func:`extract_warc` gives for one page record.
 
     ``url``, ``warc_record_id`` and ``warc_date``, then the ``Document``'s
-    fields (``lines`` too with ``with_lines``), or ``error``. Never raises.
+    fields (``lines`` too with ``with_lines``), or ``error``. ``template``
+    holds the site-template share of each line of ``record.text``
+    (:meth:`zhengwen.site.SiteTemplates.shares`), or is ``None``; with
+    ``with_lines`` each line then carries its share as ``template``.
+    Never raises.
     """
     from zhengwen.core import extract
     from zhengwen.html import document_from_page
+    from zhengwen.io import document_fields
 
     out: dict[str, object] = {
         "url": record.url,
@@ -363,13 +370,13 @@ def record_row(
         return out
     try:
         if record.page is not None:
-            doc = document_from_page(record.page, options, **overrides)
+            doc = document_from_page(record.page, options, template=template, **overrides)
         else:
-            doc = extract(record.text, options, **overrides)
+            doc = extract(record.text, options, template=template, **overrides)
     except Exception as exc:  # reported in the output, never dropped
         out["error"] = f"{type(exc).__name__}: {exc}"
     else:
-        out.update(doc.to_dict(with_lines=with_lines))
+        out.update(document_fields(doc, with_lines, template))
     return out
 
 
