@@ -222,6 +222,20 @@ def test_html_pages_are_learned_as_the_lines_the_extractor_reads(tmp_path: Path)
     assert table.shares("example.com", probe) == want
 
 
+def test_jsonl_html_records_get_shares_of_the_lines_they_are_read_as(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    htmls = [page_html(page(i).split("\n"), TOPICS[i]) for i in range(8)]
+    rows = [{"url": f"http://example.com/{i}", "html": h} for i, h in enumerate(htmls)]
+    path = write_jsonl(tmp_path / "html.jsonl", rows)
+    argv = ["--jsonl", "-j", "1", "--keep-labels", "--html-field", "html", "--site-template"]
+    out, err = run([*argv, str(path)], capsys)
+    assert "site template for 1 of 1 site" in err
+    for html, row in zip(htmls, out, strict=True):
+        assert [ln["text"] for ln in row["lines"]] == html_to_page(html).lines
+        assert all(ln["template"] == 1.0 for ln in row["lines"] if ln["text"] in SHARED)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
