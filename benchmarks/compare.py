@@ -197,6 +197,21 @@ class Zhengwen(Runner):
         return Prediction(labels=labels, title=doc.title)
 
 
+class ZhengwenHtml(Zhengwen):
+    """zhengwen.extract_html on the original HTML bytes (link density and blocks as evidence)."""
+
+    def __init__(self) -> None:
+        from zhengwen.html import extract_html
+
+        self.extract_html = extract_html
+
+    def prepare(self, page: Page) -> Any:
+        return page.html
+
+    def run(self, arg: Any) -> Any:
+        return self.extract_html(arg)
+
+
 class Trafilatura(Runner):
     """trafilatura.extract, txt output; title from extract_metadata (untimed)."""
 
@@ -392,6 +407,13 @@ SYSTEMS: tuple[System, ...] = (
         lambda: LineBlock(largest_only=True),
     ),
     System("keep-all", "text", False, "every line kept", KeepAll),
+    System(
+        "zhengwen-html",
+        "html",
+        True,
+        "zhengwen.extract_html(original HTML bytes); lines as labels when they match the gold's",
+        ZhengwenHtml,
+    ),
     System(
         "trafilatura-html",
         "html",

@@ -24,8 +24,15 @@ def tree_model() -> dict[str, object]:
                 "right": [-3, -2],
                 "value": [1.0, 2.0, 3.0],
             },
-            {"class": 1, "depth": 0, "feature": [], "threshold": [], "left": [], "right": [],
-             "value": [0.5]},
+            {
+                "class": 1,
+                "depth": 0,
+                "feature": [],
+                "threshold": [],
+                "left": [],
+                "right": [],
+                "value": [0.5],
+            },
         ],
     }
 

@@ -87,7 +87,9 @@ def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatc
             return next(readings)
 
     monkeypatch.setattr("zhengwen.decode.stack_features", lambda x1, p: np.zeros((len(x1), 0)))
-    monkeypatch.setattr("zhengwen.decode.page_features", lambda f: np.zeros((len(f), 0)))
+    monkeypatch.setattr(
+        "zhengwen.decode.page_features", lambda f, markup=None: np.zeros((len(f), 0))
+    )
     monkeypatch.setattr("zhengwen.decode.name_furniture", lambda labels, x, f: labels)
     page = decide(folded, 0.5, (Replay(), Second()))
     assert [lab.value for lab in page.labels] == ["nav", "body", "other", "body"]

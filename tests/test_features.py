@@ -65,3 +65,20 @@ def test_lexicons_load_and_are_nonempty() -> None:
         words = lexicon.words(kind)
         assert words and all(w and not any(c.isspace() for c in w) for w in words)
     assert lexicon.exact_index()["为你推荐"]
+
+
+def test_html_features_link_density_block_and_headline() -> None:
+    from zhengwen.features import HTML_NAMES, html_features
+
+    folded = ["首页", "新闻", "这是一篇文章的正文，写得很长。", "相关阅读"]
+    x = html_features(folded, [2, 2, 0, 4], ["li", "li", "p", "nav"], "正文标题_网站", "首页")
+    got = [dict(zip(HTML_NAMES, row, strict=True)) for row in x]
+    assert [r["link_w0"] for r in got] == [1.0, 1.0, 0.0, 1.0]
+    # ±1 line around the article line: 2 + 4 link chars of 2 + 15 + 4 chars.
+    assert got[2]["link_w1"] == pytest.approx(6 / 21)
+    assert got[0]["link_before10"] == 0.0 and got[0]["link_after10"] == pytest.approx(6 / 21)
+    assert [r["block_list"] for r in got] == [1.0, 1.0, 0.0, 0.0]
+    assert got[2]["block_p"] == 1.0 and got[3]["block_landmark"] == 1.0
+    assert got[0]["is_h1"] == 1.0 and got[1]["is_h1"] == 0.0
+    assert got[2]["in_html_title"] == 0.0  # its text is not in the <title>
+    assert html_features([], [], [], None, None).shape == (0, len(HTML_NAMES))

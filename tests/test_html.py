@@ -322,3 +322,24 @@ def test_dev_pages_give_the_scraped_lines_of_the_gold(dev_dir: Path) -> None:
         exact += ours == gold
     assert exact / len(pages) >= EXACT_PAGES_FLOOR
     assert sum(scores) / len(scores) >= MEAN_AGREEMENT_FLOOR
+
+
+def test_extract_html_reads_links_as_evidence() -> None:
+    """With links on the page the HTML models decide, and a linked list is mostly not body."""
+    from zhengwen import extract
+    from zhengwen.features import Markup
+
+    article = "".join(
+        f"<p>这是文章的第{i}段，记者在现场看到，工作人员正在有序地组织群众撤离，情况基本稳定。</p>"
+        for i in range(6)
+    )
+    links = "".join(f'<li><a href="/n{i}">第{i}条相关新闻的标题写在这里</a></li>' for i in range(8))
+    markup = f"<html><head><title>标题</title></head><body>{article}<ul>{links}</ul></body></html>"
+    page = html_to_page(markup)
+    doc = extract_html(markup)
+    expected = extract(page.text, markup=Markup(page.link_chars, page.block, page.title, page.h1))
+    assert [line.label for line in doc.lines] == [line.label for line in expected.lines]
+    assert doc.body.count("段") == 6
+    # The text alone cannot tell the link list from the article; its links can.
+    assert extract(page.text).body.count("相关新闻") == 8
+    assert doc.body.count("相关新闻") <= 2

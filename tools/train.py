@@ -38,7 +38,7 @@ import numpy as np
 from zhengwen import decode
 from zhengwen.classify import FORMAT, MLP_FORMAT
 from zhengwen.decode import CLASSES, STACK_NAMES, beliefs, stack_features
-from zhengwen.features import ALL_NAMES, page_features
+from zhengwen.features import ALL_NAMES, HTML_NAMES, Markup, page_features
 from zhengwen.normalize import feature_text
 from zhengwen.options import DEFAULT
 
@@ -76,11 +76,16 @@ class Page:
     site: str
     lines: list[str]
     labels: list[str]
-    x1: np.ndarray  # base + context features
+    x1: np.ndarray  # base + context features (+ HTML features with --html)
+    markup: Markup | None = None
 
 
-def read_page(path: Path, name: str, site: str) -> Page:
-    """A labelled page from a ``LABEL<TAB>TEXT`` file, with its features."""
+def read_page(path: Path, name: str, site: str, html: Path | None = None) -> Page:
+    """A labelled page from a ``LABEL<TAB>TEXT`` file, with its features.
+
+    With ``html``, the page's HTML facts are aligned onto its lines and their
+    features added (lines the HTML reader does not reproduce get none).
+    """
     labels, lines = [], []
     for row in path.read_text(encoding="utf-8").split("\n"):
         if row:
@@ -88,17 +93,46 @@ def read_page(path: Path, name: str, site: str) -> Page:
             labels.append(label)
             lines.append(text)
     folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
-    return Page(name, site, lines, labels, page_features(folded))
+    markup = None if html is None else aligned_markup(html.read_bytes(), folded)
+    return Page(name, site, lines, labels, page_features(folded, markup), markup)
+
+
+def aligned_markup(data: bytes, folded: list[str]) -> Markup:
+    """``zhengwen.html``'s facts for each of ``folded`` (the gold lines), matched in order."""
+    import difflib
+
+    from zhengwen.html import html_to_page
+
+    page = html_to_page(data)
+    ours = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
+    link = [0] * len(folded)
+    block = [""] * len(folded)
+    matcher = difflib.SequenceMatcher(None, ours, folded, autojunk=False)
+    for a, b, size in matcher.get_matching_blocks():
+        for j in range(size):
+            link[b + j] = page.link_chars[a + j]
+            block[b + j] = page.block[a + j]
+    return Markup(link, block, page.title, page.h1)
+
+
+HTML = False  # --html: train and measure the HTML path's models
 
 
 def load_pages(dev: Path) -> list[Page]:
-    """The dev pages with their sites, and the seed page (its site is its own)."""
+    """The dev pages with their sites, and the seed page (its site is its own).
+
+    With --html, every page with its HTML, and no seed (it has none).
+    """
     sites = {}
     for row in (dev / "sites.tsv").read_text(encoding="utf-8").splitlines()[1:]:
         page, site, _ = row.split("\t")
         sites[page] = site
-    pages = [read_page(p, p.stem, sites[p.stem]) for p in sorted((dev / "gold").glob("*.tsv"))]
-    pages.append(read_page(ROOT / "fixtures" / "seed.tsv", "seed", "seed"))
+    pages = [
+        read_page(p, p.stem, sites[p.stem], dev / "html" / f"{p.stem}.html" if HTML else None)
+        for p in sorted((dev / "gold").glob("*.tsv"))
+    ]
+    if not HTML:
+        pages.append(read_page(ROOT / "fixtures" / "seed.tsv", "seed", "seed"))
     return pages
 
 
@@ -115,9 +149,18 @@ def body_only(page: Page) -> Page:
     article, so re-reading a body (``decode.decide``) keeps it, and a user
     who pipes already-clean text gets it back whole.
     """
-    lines = [s for s, lab in zip(page.lines, page.labels) if lab == "body"]
+    rows = [i for i, lab in enumerate(page.labels) if lab == "body"]
+    lines = [page.lines[i] for i in rows]
     folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
-    return Page(page.name + "+body", page.site, lines, ["body"] * len(lines), page_features(folded))
+    markup = None if page.markup is None else page.markup.subset(rows)
+    return Page(
+        page.name + "+body",
+        page.site,
+        lines,
+        ["body"] * len(lines),
+        page_features(folded, markup),
+        markup,
+    )
 
 
 class _Network:
@@ -158,25 +201,81 @@ class MLP(_Network):
 class Student(_Network):
     """A network that imitates a teacher's beliefs (distillation, ``--model distilled``).
 
-    It regresses the teacher's log-beliefs (centred per line), so at run time
-    a softmax over its outputs gives beliefs close to the teacher's at the
-    cost of two matrix products instead of thousands of tree walks.
+    Trained with the teacher's beliefs as soft labels: every line becomes one
+    row per class the teacher gives at least SOFT_MIN, weighted by that
+    belief, so the classifier's log-loss is the cross-entropy to the
+    teacher. At run time it costs two matrix products instead of thousands
+    of tree walks.
     """
 
     def __init__(self, x: np.ndarray, teacher: np.ndarray, w: np.ndarray) -> None:
-        logp = np.log(np.clip(teacher, 1e-4, 1.0))
-        self._fit("MLPRegressor", x, logp - logp.mean(axis=1, keepdims=True), w)
+        soft = np.where(teacher >= SOFT_MIN, teacher, 0.0)
+        soft /= soft.sum(axis=1, keepdims=True)
+        rows, classes = np.nonzero(soft)
+        self._fit("MLPClassifier", x[rows], classes, w[rows] * soft[rows, classes])
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        h = self.net.predict(self._inputs(x))
-        h = h - h.max(axis=1, keepdims=True)
-        e = np.exp(h)
-        return e / e.sum(axis=1, keepdims=True)
+        out = np.zeros((x.shape[0], len(CLASSES)))
+        out[:, self.net.classes_] = self.net.predict_proba(self._inputs(x))
+        return out
+
+
+SOFT_MIN = 0.02  # teacher beliefs below this are left out of the soft labels
+CROPS = 2  # random windows of each training page added to the transfer set
+
+
+def transfer_set(train: list[Page]) -> list[Page]:
+    """Pages the teacher labels for the student: the training pages, their bodies
+    alone, random windows of them, and the unlabelled pages of the eval set.
+
+    The windows and the unlabelled pages are inputs the teacher was not fitted
+    on, where its beliefs carry what it learned rather than the gold labels.
+    """
+    rng = np.random.default_rng(SEED)
+    pool = with_body_only(train)
+    for page in train:
+        n = len(page.lines)
+        for _ in range(CROPS if n >= 20 else 0):
+            size = int(rng.integers(n * 3 // 10, n * 8 // 10 + 1))
+            start = int(rng.integers(0, n - size + 1))
+            rows = list(range(start, start + size))
+            pool.append(sub_page(page, rows, f"+crop{start}"))
+    # Unlabelled pages of a site held out of ``train`` stay out, as its dev pages do.
+    held_out = DEV_SITES - {p.site for p in train}
+    pool.extend(p for p in UNLABELED if p.site not in held_out)
+    return pool
+
+
+def sub_page(page: Page, rows: list[int], suffix: str) -> Page:
+    """The lines ``rows`` of a page read as a page of their own."""
+    lines = [page.lines[i] for i in rows]
+    folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
+    markup = None if page.markup is None else page.markup.subset(rows)
+    labels = [page.labels[i] for i in rows]
+    return Page(page.name + suffix, page.site, lines, labels, page_features(folded, markup), markup)
+
+
+UNLABELED: list[Page] = []  # filled by main() for --model distilled (text path only)
+DEV_SITES: set[str] = set()
+
+
+def load_unlabeled(root: Path) -> list[Page]:
+    """The unlabelled pages, each with its site as the dev set names it.
+
+    ``163.com/*`` is site ``163``; ``gne-pages/gne-<site>-…`` is ``<site>``.
+    """
+    pages = []
+    for path in sorted(root.glob("*/*.txt")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
+        site = "163" if path.parent.name == "163.com" else path.stem.split("-")[1]
+        pages.append(Page(path.stem + "+unlabeled", site, lines, [], page_features(folded)))
+    return pages
 
 
 def distill(teacher: tuple, train: list[Page]) -> tuple[Student, Student]:
     """Students for both passes; pass two reads the pass-one student's beliefs."""
-    pool = with_body_only(train)
+    pool = transfer_set(train)
     w = np.concatenate([weights(p) for p in pool])
     w = w / w.mean()
     x1 = np.vstack([p.x1 for p in pool])
@@ -252,6 +351,30 @@ def x2(page: Page, probs: np.ndarray) -> np.ndarray:
     return np.hstack((page.x1, stack_features(page.x1, probs)))
 
 
+def site_tables(pages: Sequence[Page], dev: Path) -> dict[str, list[float]]:
+    """Site-template shares for every dev page whose site has enough other pages.
+
+    A site's table holds its dev pages' texts, and for site ``163`` also the
+    unlabelled pages of ``unlabeled/163.com`` (the same site, no labels).
+    """
+    from zhengwen.site import SiteTemplates
+
+    table = SiteTemplates()
+    for p in pages:
+        table.add(p.site, "\n".join(p.lines))
+    for path in sorted((dev.parent / "unlabeled" / "163.com").glob("*.txt")):
+        table.add("163", path.read_text(encoding="utf-8"))
+    out = {}
+    for p in pages:
+        shares = table.shares(p.site, "\n".join(p.lines))
+        if shares is not None:
+            out[p.name] = shares
+    return out
+
+
+TEMPLATES: dict[str, list[float]] = {}  # page name -> shares, with --template
+
+
 def cross_validate(pages: list[Page], pred: Path, k: int) -> None:
     pred.mkdir(parents=True, exist_ok=True)
     for f, fold in enumerate(site_folds(pages, k)):
@@ -268,13 +391,39 @@ def cross_validate(pages: list[Page], pred: Path, k: int) -> None:
             labels = decide(page, (m1, m2))
             rows = "".join(f"{lab}\t{text}\n" for lab, text in zip(labels, page.lines))
             (pred / f"{page.name}.tsv").write_text(rows, encoding="utf-8")
+            if page.name in TEMPLATES:
+                for with_template, sub in ((False, "without"), (True, "with")):
+                    labels = decide(page, (m1, m2), with_template)
+                    rows = "".join(f"{lab}\t{text}\n" for lab, text in zip(labels, page.lines))
+                    out = pred / "site-template" / sub
+                    out.mkdir(parents=True, exist_ok=True)
+                    (out / f"{page.name}.tsv").write_text(rows, encoding="utf-8")
         print(f"fold {f}: {len(fold)} pages, {time.time() - t0:.0f}s", file=sys.stderr)
 
 
-def decide(page: Page, models: tuple[lgb.Booster, lgb.Booster]) -> list[str]:
+def decide(
+    page: Page, models: tuple[lgb.Booster, lgb.Booster], with_template: bool = False
+) -> list[str]:
     """The package's own decision step (``zhengwen.decode.decide``), for CV scoring."""
     folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
-    return [lab.value for lab in decode.decide(folded, DEFAULT.threshold, models).labels]
+    shares = np.asarray(TEMPLATES[page.name]) if with_template else None
+    decision = decode.decide(folded, DEFAULT.threshold, models, shares, page.markup)
+    return [lab.value for lab in decision.labels]
+
+
+def score_template(dev: Path, out: Path) -> None:
+    """score.py on the site-template pages alone, decided without and with the template."""
+    gold = out / "gold"
+    gold.mkdir(exist_ok=True)
+    for path in (out / "with").glob("*.tsv"):
+        link = gold / path.name
+        if not link.exists():
+            link.symlink_to(dev / "gold" / path.name)
+    for sub in ("without", "with"):
+        print(f"site template: {sub}", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, str(dev.parent / "score.py"), str(gold), str(out / sub)], check=True
+        )
 
 
 def export_mlp(model: MLP | Student, names: Sequence[str], path: Path) -> None:
@@ -355,6 +504,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FLOORS",
         help="with --cv: exit 1 when a figure falls below the floors in this JSON file",
     )
+    ap.add_argument(
+        "--template",
+        action="store_true",
+        help="with --cv: also decide the pages of sites with enough pages with and without "
+        "site-template evidence, into PRED/site-template/{with,without}, and score both",
+    )
+    ap.add_argument(
+        "--html",
+        action="store_true",
+        help="the HTML path: pages read with their dev/html facts; --export writes "
+        "pass1-html.json and pass2-html.json",
+    )
     ap.add_argument("--model", choices=("gbt", "mlp", "distilled"), default=MODEL_KIND)
     ap.add_argument(
         "--param",
@@ -365,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     globals()["MODEL_KIND"] = args.model
+    globals()["HTML"] = args.html
+    if args.model == "distilled" and not args.html:
+        UNLABELED.extend(load_unlabeled(args.dev.parent / "unlabeled"))
     for item in args.param:
         key, _, value = item.partition("=")
         if key in ("rounds1", "rounds2"):
@@ -377,13 +541,19 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"unknown parameter {key!r}")
     t0 = time.time()
     pages = load_pages(args.dev)
+    DEV_SITES.update(p.site for p in pages)
     print(
         f"{len(pages)} pages, {sum(len(p.lines) for p in pages)} lines, "
         f"features {time.time() - t0:.1f}s",
         file=sys.stderr,
     )
     if args.cv:
+        if args.template:
+            TEMPLATES.update(site_tables(pages, args.dev))
+            print(f"site-template shares for {len(TEMPLATES)} pages", file=sys.stderr)
         cross_validate(pages, args.pred, args.folds)
+        if args.template:
+            score_template(args.dev, args.pred / "site-template")
         report = args.pred / "score.json"
         subprocess.run(
             [
@@ -408,8 +578,10 @@ def main(argv: list[str] | None = None) -> int:
         m1, m2 = fit_both(pages, args.folds)
         if MODEL_KIND == "distilled":
             m1, m2 = distill((m1, m2), pages)
-        export(m1, ALL_NAMES, MODEL_DIR / "pass1.json")
-        export(m2, ALL_NAMES + STACK_NAMES, MODEL_DIR / "pass2.json")
+        names = ALL_NAMES + HTML_NAMES if HTML else ALL_NAMES
+        suffix = "-html" if HTML else ""
+        export(m1, names, MODEL_DIR / f"pass1{suffix}.json")
+        export(m2, names + STACK_NAMES, MODEL_DIR / f"pass2{suffix}.json")
     return 0
 
 

@@ -6,29 +6,50 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+import numpy as np
+
 from zhengwen import classify, decode, metadata, reasons
 from zhengwen.decode import STACK_NAMES
-from zhengwen.features import ALL_NAMES
+from zhengwen.features import ALL_NAMES, HTML_NAMES, Markup
 from zhengwen.model import Document, Label, Line
 from zhengwen.normalize import feature_text, split_lines
 from zhengwen.options import DEFAULT, Options
 
 
-def extract(text: str, options: Options | None = None, **overrides: Any) -> Document:
+def extract(
+    text: str,
+    options: Options | None = None,
+    *,
+    template: Sequence[float] | None = None,
+    markup: Markup | None = None,
+    **overrides: Any,
+) -> Document:
     """Label every line of a page's scraped text and collect its body and metadata.
 
-    Takes the page as one ``str``, one text node per line. Gives a ``Document``
-    whose ``lines`` has one entry per input line, in order.
+    Takes the page as one ``str``, one text node per line, and optionally
+    ``template``: per line, the share of the site's other pages that contain
+    it (``zhengwen.site.SiteTemplates.shares``), as evidence against body;
+    ``markup``: per line, what the page's HTML says (``zhengwen.html`` gives
+    it), read by the models trained on HTML pages.
+    Gives a ``Document`` whose ``lines`` has one entry per input line, in order.
     """
     opts = options or DEFAULT
     if overrides:
         opts = opts.override(**overrides)
     raw = split_lines(text)
     folded = [feature_text(line, opts.max_line_chars) for line in raw]
-    page = decode.decide(folded, opts.threshold, _models())
+    shares = None
+    if template is not None:
+        shares = np.asarray(template, dtype=np.float64)
+        if shares.shape != (len(raw),):
+            raise ValueError(f"template has {shares.size} shares for {len(raw)} lines")
+    if markup is not None and not (len(markup.link_chars) == len(markup.block) == len(raw)):
+        raise ValueError(f"markup has {len(markup.block)} lines for {len(raw)} lines of text")
+    page = decode.decide(folded, opts.threshold, _models(markup is not None), shares, markup)
     why = reasons.explain(folded, page)
     lines = [
         Line(i, raw[i], page.labels[i], float(page.body_belief[i]), why[i]) for i in range(len(raw))
@@ -48,10 +69,11 @@ def extract(text: str, options: Options | None = None, **overrides: Any) -> Docu
 
 
 @cache
-def _models() -> tuple[classify.Classifier, classify.Classifier]:
-    """The shipped models, checked against the features this code computes."""
-    first, second = classify.load("pass1"), classify.load("pass2")
-    for model, names in ((first, ALL_NAMES), (second, ALL_NAMES + STACK_NAMES)):
+def _models(html: bool = False) -> tuple[classify.Classifier, classify.Classifier]:
+    """The shipped models (text path, or HTML path), checked against the features computed."""
+    suffix, base = ("-html", ALL_NAMES + HTML_NAMES) if html else ("", ALL_NAMES)
+    first, second = classify.load("pass1" + suffix), classify.load("pass2" + suffix)
+    for model, names in ((first, base), (second, base + STACK_NAMES)):
         if model.features != names:
             raise RuntimeError(
                 "the packaged model was trained on other features than this code computes; "
@@ -60,6 +82,12 @@ def _models() -> tuple[classify.Classifier, classify.Classifier]:
     return first, second
 
 
-def clean(text: str, options: Options | None = None, **overrides: Any) -> str:
+def clean(
+    text: str,
+    options: Options | None = None,
+    *,
+    template: Sequence[float] | None = None,
+    **overrides: Any,
+) -> str:
     """The body text of a page alone (``extract(...).body``)."""
-    return extract(text, options, **overrides).body
+    return extract(text, options, template=template, **overrides).body

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from zhengwen.features import FloatArray, col, page_features
+from zhengwen.features import FloatArray, Markup, col, page_features
 from zhengwen.model import Label
 from zhengwen.options import DEFAULT
 
@@ -214,11 +214,48 @@ def beliefs(x1: FloatArray, models: Sequence[Model]) -> FloatArray:
     return second.predict(np.hstack((x1, stack_features(x1, probs1))))
 
 
+# A line the site template shows on more than this share of a site's other
+# pages counts as template evidence (see apply_template).
+TEMPLATE_MIN_SHARE = 0.5
+TEMPLATE_MAX_SHARE = 0.99  # no share is taken as certainty: evidence, not a delete
+
+
+def apply_template(probs: FloatArray, shares: FloatArray) -> FloatArray:
+    """Beliefs after the site-template evidence (``zhengwen.site``).
+
+    For a line on a share ``s`` > TEMPLATE_MIN_SHARE of its site's other
+    pages, the odds of body are multiplied by ``(1 - s) / s``: a line on 90%
+    of the pages needs odds of 9:1 from its own page to stay body. Lines on
+    at most half the pages (a subheading two articles share) are untouched.
+    The belief taken from body goes to the line's other classes in their
+    proportions.
+    """
+    s = np.clip(shares, 0.0, TEMPLATE_MAX_SHARE)
+    hit = s > TEMPLATE_MIN_SHARE
+    if not hit.any():
+        return probs
+    out = probs.copy()
+    p = out[hit, BODY]
+    odds = p / np.maximum(1.0 - p, 1e-12) * (1.0 - s[hit]) / s[hit]
+    new = odds / (1.0 + odds)
+    rest = 1.0 - p
+    scale = np.where(rest > 1e-12, (1.0 - new) / np.maximum(rest, 1e-12), 0.0)
+    out[hit] *= scale[:, None]
+    out[hit, BODY] = new
+    return out
+
+
 def _label(
-    folded: list[str], threshold: float, models: Sequence[Model]
+    folded: list[str],
+    threshold: float,
+    models: Sequence[Model],
+    template: FloatArray | None = None,
+    markup: Markup | None = None,
 ) -> tuple[list[Label], FloatArray, list[int], FloatArray]:
-    x1 = page_features(folded)
+    x1 = page_features(folded, markup)
     probs = beliefs(x1, models)
+    if template is not None:
+        probs = apply_template(probs, template)
     labels, title_rows = labels_from_probs(probs, threshold)
     blank = [i for i, s in enumerate(folded) if not s]
     for i in blank:  # an empty line is never body: it holds no text to keep
@@ -227,22 +264,34 @@ def _label(
     return name_furniture(labels, x1, folded), probs, title_rows, x1
 
 
-def decide(folded: list[str], threshold: float, models: Sequence[Model]) -> PageDecision:
+def decide(
+    folded: list[str],
+    threshold: float,
+    models: Sequence[Model],
+    template: FloatArray | None = None,
+    markup: Markup | None = None,
+) -> PageDecision:
     """Label a page's lines (folded texts), then make its body stable.
 
     The body, read alone as a page, must read as body throughout: lines it
     would drop on that second reading (a sidebar paragraph that only looked
     like prose next to the article) are dropped now, until the body is
     stable. So ``clean(clean(x)) == clean(x)``, and a body with no furniture
-    around it comes back whole.
+    around it comes back whole. ``template`` holds each line's site-template
+    share (see apply_template), or is None; ``markup`` the page's HTML facts
+    (the models must then be the ones trained with them).
     """
-    labels, probs, title_rows, x1 = _label(folded, threshold, models)
+    labels, probs, title_rows, x1 = _label(folded, threshold, models, template, markup)
     given_up: list[int] = []
     for _ in range(REFINE_ROUNDS):
         rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
         if not rows or len(rows) == len(labels):
             break
-        again, again_probs, _, _ = _label([folded[i] for i in rows], threshold, models)
+        sub = None if template is None else template[rows]
+        sub_markup = None if markup is None else markup.subset(rows)
+        again, again_probs, _, _ = _label(
+            [folded[i] for i in rows], threshold, models, sub, sub_markup
+        )
         # A line the re-reading took as the title but believes to be body is
         # kept: read alone the body has no headline, and the title goes to
         # such a line only while some other line is dropped.

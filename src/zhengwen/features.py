@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -518,10 +520,124 @@ def context_features(x: FloatArray) -> FloatArray:
     return out
 
 
-def page_features(folded: list[str]) -> FloatArray:
-    """Base and context features side by side: the first pass's input."""
+def page_features(folded: list[str], markup: Markup | None = None) -> FloatArray:
+    """Base and context features side by side: the first pass's input.
+
+    With ``markup`` (a page read from HTML), its :data:`HTML_NAMES` columns follow.
+    """
     x = line_features(folded)
-    return np.hstack((x, context_features(x)))
+    if markup is None:
+        return np.hstack((x, context_features(x)))
+    extra = html_features(folded, markup.link_chars, markup.block, markup.title, markup.h1)
+    return np.hstack((x, context_features(x), extra))
 
 
 ALL_NAMES: tuple[str, ...] = NAMES + CONTEXT_NAMES
+
+
+# --- what the HTML knows (zhengwen.html), for pages read from markup --------
+
+
+@dataclass(frozen=True)
+class Markup:
+    """Per-line facts from a page's HTML (see ``zhengwen.html.HtmlPage``), line for line."""
+
+    link_chars: Sequence[int]
+    block: Sequence[str]
+    title: str | None = None
+    h1: str | None = None
+
+    def subset(self, rows: Sequence[int]) -> Markup:
+        """The facts of ``rows`` alone, in their order (a page's body read alone)."""
+        return Markup(
+            [self.link_chars[i] for i in rows], [self.block[i] for i in rows], self.title, self.h1
+        )
+
+
+# Block tags grouped by what they usually hold; a line's group is its nearest
+# block ancestor's (zhengwen.html.HtmlPage.block).
+BLOCK_GROUPS: dict[str, tuple[str, ...]] = {
+    "p": ("p",),
+    "list": ("li", "ul", "ol", "menu"),
+    "table": ("td", "th", "tr", "table", "tbody", "thead", "tfoot", "caption"),
+    "heading": ("h1", "h2", "h3", "h4", "h5", "h6", "hgroup"),
+    "div": ("div", "center", "body"),
+    "definition": ("dd", "dt", "dl"),
+    "quote": ("pre", "blockquote", "figcaption", "figure"),
+    "landmark": ("nav", "header", "footer", "aside", "address"),
+    "article": ("article", "main", "section"),
+    "form": ("form", "fieldset", "legend", "details", "summary", "dialog"),
+}
+_GROUP_OF = {tag: i for i, tags in enumerate(BLOCK_GROUPS.values()) for tag in tags}
+_LINK_WIDTHS = (0, 1, 3, 10)
+_BLOCK_WIDTH = 5  # lines each side over which the share of <p> lines is taken
+
+HTML_NAMES: tuple[str, ...] = (
+    *(f"link_w{w}" for w in _LINK_WIDTHS),
+    "link_before10",
+    "link_after10",
+    *(f"block_{g}" for g in BLOCK_GROUPS),
+    "block_other",
+    f"p_win{_BLOCK_WIDTH}",
+    "is_h1",
+    "in_html_title",
+)
+
+
+def html_features(
+    folded: list[str],
+    link_chars: Sequence[int],
+    block: Sequence[str],
+    title: str | None,
+    h1: str | None,
+) -> FloatArray:
+    """Per line: link density around it, its block group, and whether it is the <h1>/<title>.
+
+    Link density is character-weighted (link characters / characters) over
+    windows of ±w lines, w in ``_LINK_WIDTHS`` (0 = the line alone), and over
+    the ten lines before and after. ``link_chars`` counts a line's raw
+    characters inside ``<a>``; it is scaled to the folded line.
+    """
+    n = len(folded)
+    out = np.zeros((n, len(HTML_NAMES)), dtype=np.float64)
+    if n == 0:
+        return out
+    chars = np.fromiter((len(s) for s in folded), dtype=np.float64, count=n)
+    linked = np.where(np.asarray(link_chars, dtype=np.float64) > 0, chars, 0.0)
+    cum_c = np.concatenate(([0.0], np.cumsum(chars)))
+    cum_l = np.concatenate(([0.0], np.cumsum(linked)))
+    idx = np.arange(n)
+
+    def share(lo: int, hi: int) -> FloatArray:
+        a, b = np.clip(idx + lo, 0, n), np.clip(idx + hi + 1, 0, n)
+        c = cum_c[b] - cum_c[a]
+        return np.where(c > 0, (cum_l[b] - cum_l[a]) / np.maximum(c, 1.0), 0.0)
+
+    k = 0
+    for w in _LINK_WIDTHS:
+        out[:, k] = share(-w, w)
+        k += 1
+    out[:, k] = share(-10, -1)
+    out[:, k + 1] = share(1, 10)
+    k += 2
+    groups = np.fromiter(
+        (_GROUP_OF.get(tag, len(BLOCK_GROUPS)) for tag in block), dtype=np.int64, count=n
+    )
+    out[idx, k + groups] = 1.0
+    k += len(BLOCK_GROUPS) + 1
+    is_p = (groups == 0).astype(np.float64)
+    cum_p = np.concatenate(([0.0], np.cumsum(is_p)))
+    a = np.clip(idx - _BLOCK_WIDTH, 0, n)
+    b = np.clip(idx + _BLOCK_WIDTH + 1, 0, n)
+    out[:, k] = (cum_p[b] - cum_p[a]) / (b - a)
+    h1_folded = "".join(h1.split()) if h1 else ""
+    title_folded = "".join(title.split()) if title else ""
+    for i, s in enumerate(folded):
+        if s and s == h1_folded:
+            out[i, k + 1] = 1.0
+        if len(s) >= HTML_TITLE_MIN_CHARS and s in title_folded:
+            out[i, k + 2] = 1.0
+    return out
+
+
+HTML_TITLE_MIN_CHARS = 4  # characters a line needs before "inside <title>" counts

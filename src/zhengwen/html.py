@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from lxml import etree
 
     from zhengwen.io import Decoded
@@ -211,16 +213,30 @@ def extract_html(
 
 
 def document_from_page(
-    page: HtmlPage, options: Options | None = None, **overrides: Any
+    page: HtmlPage,
+    options: Options | None = None,
+    *,
+    template: Sequence[float] | None = None,
+    **overrides: Any,
 ) -> Document:
-    """:func:`zhengwen.extract` on ``page.text``, with the HTML's title as a fallback.
+    """:func:`zhengwen.extract` on ``page.text`` with the page's HTML facts.
 
-    Gives ``extract``'s ``Document``; when the text gives no title, the
-    title is the page's first ``<h1>``, else its ``<title>``.
+    The lines are decided by the models trained on HTML pages, which also
+    read each line's link density, block tag and ``<h1>``/``<title>`` match
+    (``zhengwen.features.HTML_NAMES``). A page without a single link is read
+    by the text models instead: every real page has links (menus, related
+    lists), and the HTML models, fitted on real pages, would take a page whose
+    links were stripped for all article. ``template`` is as for ``extract``.
+    Gives ``extract``'s ``Document``; when the text gives no title, the title
+    is the page's first ``<h1>``, else its ``<title>``.
     """
     from zhengwen.core import extract
+    from zhengwen.features import Markup
 
-    doc = extract(page.text, options, **overrides)
+    markup = None
+    if any(page.link_chars):
+        markup = Markup(page.link_chars, page.block, page.title, page.h1)
+    doc = extract(page.text, options, template=template, markup=markup, **overrides)
     if doc.title is None:
         fallback = page.h1 or page.title
         if fallback is not None:
