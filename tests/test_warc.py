@@ -261,14 +261,104 @@ def test_a_pipe_is_read_too(tmp_path: Path) -> None:
 
 
 class _Pipe(io.RawIOBase):
-    """Bytes that can only be read in order, as from a pipe."""
+    """Bytes that can only be read in order, as from a pipe, at most ``most`` a read."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, most: int = 1 << 20) -> None:
         super().__init__()
         self._data = io.BytesIO(data)
+        self._most = most
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        return self._data.readinto(buffer)
+        return self._data.readinto(memoryview(buffer)[: self._most])
+
+
+# Found by fuzz/fuzz_warc.py (issue 6): each failed before its fix.
+
+CUT_HEADERS = {
+    # fastwarc reads only the first three WARC-Type/Content-Type/Content-Length
+    # headers, so a repeated Content-Type hides the Content-Length behind it.
+    "repeated Content-Type": "Content-Type: text/plain\r\nContent-Type: text/plain\r\n"
+    "Content-Length: 26\r\n",
+    "Content-Length too big for fastwarc": "Content-Length: 99999999999999999999999\r\n",
+    "content-length in lower case": "content-length: 26\r\n",
+}
+
+
+@pytest.mark.parametrize("quirk", CUT_HEADERS.values(), ids=list(CUT_HEADERS))
+def test_a_content_length_fastwarc_cannot_read_is_an_error(tmp_path: Path, quirk: str) -> None:
+    # fastwarc took a block of 0 bytes, so a file cut after this header read quietly.
+    good = conversion_record(1, "u1", CHINESE, "zho")
+    cut = f"WARC/1.0\r\nWARC-Type: conversion\r\n{quirk}\r\n".encode()
+    path = tmp_path / "quirk.warc"
+    path.write_bytes(good + cut)
+    seen = []
+    with pytest.raises(OSError, match="Content-Length"):
+        for record in ArchiveReader(path):
+            seen.append(record.url)
+    assert seen == ["u1"]
+    assert [row["url"] for row in extract_warc(path)] == ["u1", None]
+
+
+def test_a_record_hidden_in_a_block_fastwarc_misreads_is_no_page(tmp_path: Path) -> None:
+    # With the Content-Length unread, fastwarc read the block as the next record.
+    inner = conversion_record(2, "hidden", CHINESE, "zho")
+    head = "WARC/1.0\r\nWARC-Type: resource\r\nContent-Type: a\r\nContent-Type: b\r\n"
+    outer = head.encode() + b"Content-Length: %d\r\n\r\n" % len(inner) + inner + b"\r\n\r\n"
+    path = tmp_path / "nested.warc"
+    path.write_bytes(conversion_record(1, "u1", CHINESE, "zho") + outer)
+    seen = []
+    with pytest.raises(OSError):
+        for record in ArchiveReader(path):
+            seen.append(record.url)
+    assert seen == ["u1"]
+
+
+def _cut_gzip() -> bytes:
+    records = [
+        conversion_record(1, "u1", CHINESE, "zho"),
+        conversion_record(2, "u2", CHINESE * 20, "zho"),
+    ]
+    first, second = (gzip.compress(record, mtime=0) for record in records)
+    return first + second[:10]  # the second member cut inside its gzip header
+
+
+@pytest.mark.parametrize("most", [None, 1], ids=["raw pipe", "pipe giving one byte a read"])
+def test_a_gzip_pipe_cut_short_raises(most: int | None) -> None:
+    # A stream with no peek (or whose peek gives one byte) was left to fastwarc,
+    # which undoes gzip itself and ends quietly at a cut.
+    stream: Any = _Pipe(_cut_gzip(), most or 1 << 20)
+    if most is not None:
+        stream = io.BufferedReader(stream, buffer_size=most)
+    seen = []
+    with pytest.raises(OSError):
+        for record in iter_records(stream):
+            seen.append(record.url)
+    assert seen == ["u1"]
+
+
+def test_a_file_cut_after_an_empty_record_raises_without_an_error_record() -> None:
+    # The cut surfaced while reading the empty block, which made it a record
+    # with error "EOFError: ..." before the file's OSError.
+    empty = b"WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: e\r\nContent-Length: 0\r\n\r\n"
+    data = gzip.compress(empty, mtime=0)[:-8]  # the gzip trailer gone
+    seen = []
+    with pytest.raises(OSError, match="EOFError"):
+        for record in iter_records(io.BytesIO(data)):
+            seen.append(record)
+    assert all(r.error is None for r in seen)
+
+
+def test_an_overlong_http_header_is_that_records_error(tmp_path: Path) -> None:
+    # fastwarc's iterator parsed HTTP headers itself and raised for one over
+    # 32 KiB, which ended the whole file.
+    long_header = {"Content-Type": "text/html", "Set-Cookie": "x" * 40_000}
+    records = [
+        response_record(1, "long", html_bytes(CHINESE), long_header),
+        response_record(2, "next", html_bytes(CHINESE), {"Content-Type": "text/html"}),
+    ]
+    long, after = iter_records(write_archive(tmp_path / "long.warc.gz", records))
+    assert long.url == "long" and long.error is not None and "HTTP header" in long.error
+    assert after.url == "next" and after.text == CHINESE

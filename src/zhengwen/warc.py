@@ -17,7 +17,9 @@ A file that breaks off (a download cut short) raises ``OSError`` after the
 records before the break: fastwarc itself stops quietly at a cut, so the
 reader undoes gzip with Python's :mod:`gzip` (which notices a member cut
 short) and checks that each record's block is as long as its
-``Content-Length`` says.
+``Content-Length`` says. A ``Content-Length`` fastwarc does not read as it
+stands (repeated headers, a value that is no plain number) raises too: it
+would take the block as empty and read it as the next record.
 
 The language filter (``lang="zho"``, an ISO 639-3 code as Common Crawl
 writes them) keeps a record whose
@@ -127,7 +129,9 @@ class ArchiveReader:
     optional language code (see the module docstring). Iterating gives
     :class:`PageRecord` s and fills ``skipped``, a count of the records passed
     over by reason. A file that stops being a WARC file mid-way raises
-    ``OSError`` from the iteration, after the records read so far.
+    ``OSError`` from the iteration, after the records read so far; a record
+    whose HTTP header fastwarc cannot read (over 32 KiB) is a record with
+    ``error``, and the file reads on.
     """
 
     def __init__(self, source: str | os.PathLike[str] | BinaryIO, lang: str | None = None) -> None:
@@ -146,7 +150,8 @@ class ArchiveReader:
                 stream = self.source
             stream = stack.enter_context(_for_fastwarc(stream))
             try:
-                for record in ArchiveIterator(stream, parse_http=True, auto_decode="none"):
+                for record in ArchiveIterator(stream, parse_http=False):
+                    _check_length(record)
                     page = self._page_record(record)
                     _check_complete(record)
                     if page is not None:
@@ -160,20 +165,27 @@ class ArchiveReader:
 
         kind_of = record.record_type
         headers = record.headers
+        http = False  # whether the block is an HTTP message, its header read
+        http_error = None
         if kind_of == WarcRecordType.conversion:
             kind, content_type = RecordKind.TEXT, headers.get("Content-Type")
         elif kind_of in (WarcRecordType.response, WarcRecordType.resource):
+            kind, content_type = RecordKind.HTML, headers.get("Content-Type")
             if record.is_http:
+                try:  # here, not in the iterator, where a bad header would end the file
+                    record.parse_http(auto_decode="none")
+                except OSError as exc:  # e.g. a header over fastwarc's 32 KiB
+                    http_error = f"unreadable HTTP header: {exc}"
+                else:
+                    http = True
+            if http:
                 status = record.http_headers.status_code
                 if status is not None and status not in _WANTED_STATUS:
                     self.skipped["http_status"] += 1
                     return None
                 content_type = record.http_headers.get("Content-Type")
-            else:
-                content_type = headers.get("Content-Type")
-                if content_type and content_type.lower().startswith("application/http"):
-                    content_type = None  # an HTTP message fastwarc could not parse
-            kind = RecordKind.HTML
+            elif content_type and content_type.lower().startswith("application/http"):
+                content_type = None  # an HTTP message fastwarc could not parse
         else:
             self.skipped[f"type:{kind_of}"] += 1
             return None
@@ -194,10 +206,12 @@ class ArchiveReader:
             "content_type": content_type,
             "language": language,
         }
-        payload = b""
+        if http_error is not None:
+            return PageRecord(**base, payload=b"", page=None, text="", error=http_error)
+        # Outside the try: the stream failing here (a cut) ends the file, not this record.
+        payload = record.reader.read()
         try:
-            payload = record.reader.read()
-            if record.is_http:
+            if http:
                 payload = _undo_http_encodings(
                     payload,
                     record.http_headers.get("Transfer-Encoding"),
@@ -237,26 +251,25 @@ def _for_fastwarc(stream: BinaryIO) -> Iterator[BinaryIO]:
     """``stream`` as fastwarc is to read it: gzip undone here, reads that stop short, a ``tell``.
 
     fastwarc would undo gzip itself, but it ends quietly where a member is
-    cut short; Python's reader raises ``EOFError`` there. fastwarc also
-    asks the stream for its position first, which a pipe (stdin) cannot
-    give: :class:`_Reads` counts the bytes instead. A stream that cannot be
-    peeked at (no ``peek``, not seekable) is left to fastwarc's own
-    detection of compression.
+    cut short; Python's reader raises ``EOFError`` there. The first two
+    bytes are read here (and handed on) to tell gzip, whatever the stream:
+    a peek or a single read may give just one byte of a pipe, and left to
+    fastwarc a gzip stream cut short would go unnoticed. fastwarc also asks
+    the stream for its position first, which a pipe (stdin) cannot give:
+    :class:`_Reads` counts the bytes instead.
     """
-    if hasattr(stream, "peek"):
-        head = stream.peek(2)[:2]
-    elif stream.seekable():
-        start = stream.tell()
-        head = stream.read(2)
-        stream.seek(start)
-    else:
-        head = b""
-    if not head.startswith(_GZIP_MAGIC):
-        yield _Reads(stream)  # type: ignore[misc]
+    head = b""
+    while len(head) < 2:
+        more = stream.read(2 - len(head))
+        if not more:
+            break
+        head += more
+    if head != _GZIP_MAGIC:
+        yield _Reads(stream, head)  # type: ignore[misc]
         return
     import gzip
 
-    with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
+    with gzip.GzipFile(fileobj=_Reads(stream, head), mode="rb") as unzipped:
         yield _Reads(unzipped)  # type: ignore[misc]
 
 
@@ -267,19 +280,24 @@ class _Reads(io.RawIOBase):
     that meets a cut raises and drops what it had decompressed before it,
     whole records included. ``read1`` hands those over first, and the error
     comes with the next read. ``tell`` counts the bytes read, so a pipe works.
+    ``head`` is what was read from the stream before, given back first.
     """
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, head: bytes = b"") -> None:
         super().__init__()
         self._inner = inner
         self._read = inner.read1 if hasattr(inner, "read1") else inner.read
+        self._head = head
         self._pos = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._read(len(buffer))
+        if self._head:
+            data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
+        else:
+            data = self._read(len(buffer)) or b""
         buffer[: len(data)] = data
         self._pos += len(data)
         return len(data)
@@ -288,16 +306,37 @@ class _Reads(io.RawIOBase):
         return self._pos
 
 
+def _check_length(record: Any) -> None:
+    """``OSError`` unless fastwarc read ``record``'s ``Content-Length`` header as it stands.
+
+    A record cut in its header has no ``Content-Length`` (or an empty one).
+    fastwarc takes a block of length 0 where it cannot read the header: a
+    value that is no plain number, a header name not spelt ``Content-Length``,
+    or one that comes after a repeated ``WARC-Type`` or ``Content-Type`` (it
+    reads only the first three of those headers). It would then read the
+    block as the next record, or end quietly at the end of the file; a
+    repeated ``Content-Length`` with another value is as ambiguous.
+    """
+    length = record.headers.get("Content-Length")
+    if length is None or not length.strip():
+        raise OSError("the file ends inside a record header")
+    digits = length.strip().removeprefix("+")  # as fastwarc reads it: Rust's u64 parse
+    significant = digits.lstrip("0") or "0"
+    if not (digits.isascii() and digits.isdigit() and len(significant) <= 20) or (
+        int(significant) != record.content_length
+    ):
+        raise OSError(
+            f"record {record.headers.get('WARC-Record-ID')} has a Content-Length that cannot be "
+            f"read ({length.strip()[:30]!r}; repeated or malformed headers)"
+        )
+
+
 def _check_complete(record: Any) -> None:
     """``OSError`` unless ``record``'s block is all there (the file was not cut inside it).
 
-    A record cut in its header has no (or an empty) ``Content-Length``; one
-    cut in its block has fewer bytes than the header said. What the caller
+    One cut in its block has fewer bytes than the header said. What the caller
     did not read is skipped over here, as fastwarc would skip it anyway.
     """
-    length = record.headers.get("Content-Length")
-    if length is None or not length.strip().isdigit():
-        raise OSError("the file ends inside a record header")
     record.reader.consume()
     got = record.reader.tell()
     if got < record.content_length:
