@@ -24,6 +24,7 @@ import numpy.typing as npt
 FORMAT = "zhengwen-trees/1"
 ROW_BLOCK = 256  # lines walked through the trees at once (working memory ~ ROW_BLOCK × trees)
 MLP_FORMAT = "zhengwen-mlp/1"
+NET_ROW_BLOCK = 1024  # lines through a network at once (working memory ~ NET_ROW_BLOCK × width)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,20 @@ class Network:
     biases: tuple[npt.NDArray[np.float64], ...]
 
     def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Class probabilities: ``(rows, classes)``."""
+        """Class probabilities: ``(rows, classes)``.
+
+        Rows go through in blocks of ``NET_ROW_BLOCK``: the working arrays then
+        stay in the CPU cache, so a page of 100,000 lines costs per line what a
+        page of 300 does.
+        """
+        if x.shape[0] <= NET_ROW_BLOCK:
+            return self._predict(x)
+        out = np.empty((x.shape[0], len(self.classes)))
+        for start in range(0, x.shape[0], NET_ROW_BLOCK):
+            out[start : start + NET_ROW_BLOCK] = self._predict(x[start : start + NET_ROW_BLOCK])
+        return out
+
+    def _predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         h = (np.sign(x) * np.log1p(np.abs(x)) - self.mean) / self.scale
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):

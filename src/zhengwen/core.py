@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -41,6 +42,22 @@ def extract(
     if overrides:
         opts = opts.override(**overrides)
     raw = split_lines(text)
+    if len(raw) < GC_PAUSE_LINES or not gc.isenabled():
+        return _extract(raw, opts, template, markup)
+    # A page of many lines makes many small objects (a Line each, and their
+    # reasons); the cyclic garbage collector would rescan them again and again
+    # as they pile up, which makes time grow faster than the page. None of
+    # them forms a cycle, so collection waits until the page is done.
+    gc.disable()
+    try:
+        return _extract(raw, opts, template, markup)
+    finally:
+        gc.enable()
+
+
+def _extract(
+    raw: list[str], opts: Options, template: Sequence[float] | None, markup: Markup | None
+) -> Document:
     folded = [feature_text(line, opts.max_line_chars) for line in raw]
     shares = None
     if template is not None:
@@ -66,6 +83,9 @@ def extract(
         lines=lines,
         reasons=Counter(why),
     )
+
+
+GC_PAUSE_LINES = 5_000  # pages with at least this many lines run with the collector paused
 
 
 @cache

@@ -53,12 +53,18 @@ SEGMENT_CAP = 30  # lines: distances to the heaviest body run or the title are c
 FIRST_TEXT_HAN = 10  # Han characters that make a line below the title its first text
 
 
-def _mean_window(v: FloatArray, lo: int, hi: int) -> FloatArray:
+def _mean_window(v: FloatArray, lo: int, hi: int, c: FloatArray | None = None) -> FloatArray:
+    """Mean of ``v`` over lines ``i+lo .. i+hi`` for every line ``i`` (cut at the page edges).
+
+    ``c`` may hold ``v``'s cumulative sum with a leading 0, when the caller has it.
+    """
     n = len(v)
-    c = np.concatenate(([0.0], np.cumsum(v)))
+    if c is None:
+        c = np.concatenate(([0.0], np.cumsum(v)))
     idx = np.arange(n)
-    a = np.clip(idx + lo, 0, n)
-    b = np.clip(idx + hi + 1, 0, n)
+    # np.minimum/np.maximum: np.clip costs several times more on arrays this small.
+    a = np.minimum(np.maximum(idx + lo, 0), n)
+    b = np.minimum(np.maximum(idx + hi + 1, 0), n)
     width = np.maximum(b - a, 1)
     out: FloatArray = (c[b] - c[a]) / width
     return out
@@ -107,13 +113,15 @@ def stack_features(x: FloatArray, probs: FloatArray) -> FloatArray:
     k = len(CLASSES)
     for c in _WINDOW_CLASSES:
         v = probs[:, CLASSES.index(c)]
+        cum = np.concatenate(([0.0], np.cumsum(v)))
         for w in _WIDTHS:
-            out[:, k] = _mean_window(v, -w, w)
+            out[:, k] = _mean_window(v, -w, w, cum)
             k += 1
     pb = probs[:, BODY]
+    cum = np.concatenate(([0.0], np.cumsum(pb)))
     for w in _SIDE_WIDTHS:
-        out[:, k] = _mean_window(pb, -w, -1)
-        out[:, k + 1] = _mean_window(pb, 1, w)
+        out[:, k] = _mean_window(pb, -w, -1, cum)
+        out[:, k + 1] = _mean_window(pb, 1, w, cum)
         k += 2
     padded = np.concatenate(([0.0] * 3, pb, [0.0] * 3))
     out[:, k] = np.lib.stride_tricks.sliding_window_view(padded, 7).max(axis=1)

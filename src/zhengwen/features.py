@@ -454,7 +454,11 @@ def context_features(x: FloatArray) -> FloatArray:
     idx = np.arange(n)
 
     def sums(lo: int, hi: int, c: FloatArray = cum) -> FloatArray:
-        return c[np.clip(idx + hi + 1, 0, n)] - c[np.clip(idx + lo, 0, n)]
+        # np.minimum/np.maximum: np.clip costs several times more on arrays this small.
+        return (
+            c[np.minimum(np.maximum(idx + hi + 1, 0), n)]
+            - c[np.minimum(np.maximum(idx + lo, 0), n)]
+        )
 
     n_widths = len(_WIDTHS)
     for j, w in enumerate(_WIDTHS):
