@@ -7,7 +7,9 @@ pass one's beliefs). What ships are two small networks distilled from them
 beliefs as soft labels over a transfer set (the training pages, their bodies
 alone, random windows of them and the unlabelled eval pages), and costs two
 matrix products a reading instead of 4,000 tree walks. ``--model gbt`` ships
-the trees themselves.
+the trees themselves, as the HTML path does (``--html``): distilled, its CV
+p10 fell from 0.851 to 0.729, while the text path's networks lose nothing
+there.
 
 Reads ``../shared/eval/dev`` (gold line labels and ``sites.tsv``), computes the
 package's own features (``zhengwen.features``, ``zhengwen.decode``), and:
@@ -29,8 +31,8 @@ exactly. Usage::
 
     python tools/train.py --cv --pred out/cv
     python tools/train.py --export
-    python tools/train.py --cv --html --pred out/cv-html
-    python tools/train.py --export --html
+    python tools/train.py --cv --html --model gbt --pred out/cv-html
+    python tools/train.py --export --html --model gbt
 """
 
 from __future__ import annotations
