@@ -87,3 +87,18 @@ def test_network_refuses_inconsistent_shapes() -> None:
     }
     with pytest.raises(ValueError):
         network_from_dict(data)
+
+
+def test_shipped_networks_give_the_same_beliefs_in_blocks() -> None:
+    """A long page goes through the network in row blocks; every row's belief is unchanged."""
+    from zhengwen.classify import NET_ROW_BLOCK, Network, load
+
+    model = load("pass1")
+    assert isinstance(model, Network)
+    rng = np.random.default_rng(3)
+    x = rng.gamma(1.0, 5.0, size=(2 * NET_ROW_BLOCK + 17, len(model.features)))
+    whole = model.predict(x)
+    rows = np.vstack([model.predict(x[i : i + 1]) for i in range(0, len(x), 97)])
+    assert whole.shape == (len(x), len(model.classes))
+    assert np.allclose(whole[::97], rows, rtol=1e-9, atol=1e-12)
+    assert np.allclose(whole.sum(axis=1), 1.0)
