@@ -165,18 +165,7 @@ def body_only(page: Page) -> Page:
     article, so re-reading a body (``decode.decide``) keeps it, and a user
     who pipes already-clean text gets it back whole.
     """
-    rows = [i for i, lab in enumerate(page.labels) if lab == "body"]
-    lines = [page.lines[i] for i in rows]
-    folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
-    markup = None if page.markup is None else page.markup.subset(rows)
-    return Page(
-        page.name + "+body",
-        page.site,
-        lines,
-        ["body"] * len(lines),
-        page_features(folded, markup),
-        markup,
-    )
+    return sub_page(page, [i for i, lab in enumerate(page.labels) if lab == "body"], "+body")
 
 
 class _Network:
