@@ -60,6 +60,20 @@ def test_pager_key_and_its_link_title() -> None:
     assert labels == [Label.PAGER, Label.PAGER, Label.RELATED]
 
 
+def test_footer_key_with_its_value_is_footer() -> None:
+    # GUIDELINES: 投稿邮箱 and the site's contact lines are footer, even among share prompts.
+    folded = [
+        "扫码关注",
+        "投稿邮箱:wuhankfq@163.com",
+        "关于我们",
+        "版权声明：本文为博主原创文章，遵循CC4.0BY-SA版权协议，转载请附上原文出处链接",
+    ]
+    x = page_features(folded)
+    labels = name_furniture([Label.SHARE, Label.SHARE, Label.NAV, Label.META], x, folded)
+    # The bare key (a menu item) and a long notice keep the model's kind.
+    assert labels == [Label.SHARE, Label.FOOTER, Label.NAV, Label.META]
+
+
 def test_name_furniture_never_touches_body() -> None:
     folded = ["上一篇我们讲到了这个问题。"]
     x = page_features(folded)

@@ -167,7 +167,8 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
     (pager with share, a related header with nav). A short line that starts
     with a pager word is ``pager``, and so is the title that follows a bare
     ``上一篇：`` key; a line that is exactly a related-list header is
-    ``related``. Body and title lines are never touched.
+    ``related``; a short line that gives a footer key its value (投稿邮箱:
+    …, 举报电话：…) is ``footer``. Body and title lines are never touched.
     """
     out = list(labels)
     keep = (Label.BODY, Label.TITLE)
@@ -185,6 +186,12 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
             out[i] = Label.PAGER
         elif x[i, col("lex_exact_related_header")]:
             out[i] = Label.RELATED
+        elif (
+            x[i, col("lex_start_footer")]
+            and not x[i, col("lex_exact_footer")]
+            and x[i, col("chars")] <= PAGER_KEY_MAX_CHARS * 4
+        ):
+            out[i] = Label.FOOTER
     return out
 
 
