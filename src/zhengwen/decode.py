@@ -158,6 +158,7 @@ def stack_features(x: FloatArray, probs: FloatArray) -> FloatArray:
 # --- furniture kinds that a lexicon names outright -------------------------
 
 PAGER_KEY_MAX_CHARS = 8  # "上一篇：" and the like; longer lines carry the linked title
+KEY_LINE_MAX_CHARS = 4 * PAGER_KEY_MAX_CHARS  # a lexicon key and its short value (title, e-mail)
 
 
 def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> list[Label]:
@@ -175,7 +176,7 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
     for i, label in enumerate(labels):
         if label in keep:
             continue
-        if x[i, col("lex_start_pager")] and x[i, col("chars")] <= PAGER_KEY_MAX_CHARS * 4:
+        if x[i, col("lex_start_pager")] and x[i, col("chars")] <= KEY_LINE_MAX_CHARS:
             out[i] = Label.PAGER
         elif (
             i > 0
@@ -189,7 +190,7 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
         elif (
             x[i, col("lex_start_footer")]
             and not x[i, col("lex_exact_footer")]
-            and x[i, col("chars")] <= PAGER_KEY_MAX_CHARS * 4
+            and x[i, col("chars")] <= KEY_LINE_MAX_CHARS
         ):
             out[i] = Label.FOOTER
     return out
