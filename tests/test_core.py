@@ -112,3 +112,24 @@ def test_traditional_page() -> None:
     assert doc.date == "2023-07-26T10:30:00"
     body = doc.body.split("\n")
     assert len(body) == 3 and body[0].startswith("中央氣象局")
+
+
+def test_prose_under_a_related_header_is_not_body() -> None:
+    # Other articles' summaries, printed as full paragraphs under 延伸閱讀, read as
+    # prose line by line; the header below the article says they are not it.
+    article = [
+        "中央氣象局今天上午發布海上颱風警報，提醒航行及作業船隻嚴加戒備，並注意強風巨浪。",
+        "氣象局表示，颱風暴風圈預計明天清晨接觸陸地，各地應做好防颱準備，避免前往海邊及山區。",
+    ]
+    others = [
+        "交通部表示，颱風期間各地公路可能因落石或積水封閉，用路人出發前應先查詢路況資訊。",
+        "農委會提醒農民，颱風來襲前應盡早採收成熟作物，並加強農田排水，以減少可能的損失。",
+    ]
+    head = ["首頁", "颱風逼近 氣象局發布海上警報", "2023-07-26 10:30"]
+    tail = [others[0], "2023-07-25", others[1], "2023-07-24", "版權所有 © 中央社"]
+    page = "\n".join([*head, *article, "延伸閱讀", *tail])
+    doc = zhengwen.extract(page)
+    assert doc.body.split("\n") == article
+    below = [ln for ln in doc.lines if ln.text in others]
+    assert all(ln.label is Label.RELATED for ln in below)
+    assert {ln.reason for ln in below} == {"below_section_header:延伸閱讀"}

@@ -9,6 +9,7 @@ from zhengwen import reasons
 from zhengwen.decode import (
     CLASSES,
     PageDecision,
+    close_sections,
     decide,
     heaviest_run,
     labels_from_probs,
@@ -80,6 +81,90 @@ def test_name_furniture_never_touches_body() -> None:
     assert name_furniture([Label.BODY], x, folded) == [Label.BODY]
 
 
+def _close(folded: list[str], labels: list[Label], probs: np.ndarray | None = None):
+    if probs is None:
+        probs = beliefs(*({"nav": 0.9} for _ in folded))
+    titles = [i for i, lab in enumerate(labels) if lab is Label.TITLE]
+    return close_sections(labels, page_features(folded), probs, titles, folded)
+
+
+def test_related_header_below_the_article_closes_it() -> None:
+    # The summaries of other articles under 相关阅读 read as prose line by line.
+    folded = [
+        "某地举行活动",
+        "第一段正文，内容很长。",
+        "相关阅读",
+        "另一篇文章的摘要，也写得很长。",
+        "2022-11-14",
+        "又一篇文章的摘要，同样很长。",
+    ]
+    b, t, n, m = Label.BODY, Label.TITLE, Label.NAV, Label.META
+    labels, header = _close(folded, [t, b, n, b, m, b])
+    assert header == 2
+    assert labels == [t, b, Label.RELATED, Label.RELATED, m, Label.RELATED]
+    # The header itself is never body (on the dev pages, no such line is).
+    labels, header = _close(folded, [t, b, b, b, m, b])
+    assert header == 2
+    assert labels == [t, b, Label.RELATED, Label.RELATED, m, Label.RELATED]
+
+
+def test_pager_word_closes_the_article_with_the_likeliest_furniture() -> None:
+    folded = ["第一段正文，内容很长。", "上一篇", "另一篇文章的摘要，也写得很长。"]
+    probs = beliefs({"body": 0.9}, {"pager": 0.9}, {"body": 0.6, "comment": 0.3})
+    labels, header = _close(folded, [Label.BODY, Label.PAGER, Label.BODY], probs)
+    assert header == 1
+    assert labels == [Label.BODY, Label.PAGER, Label.COMMENT]
+
+
+def test_comment_section_header_closes_the_article() -> None:
+    folded = ["第一段正文，内容很长。", "【网友评论】", "这篇文章写得很好，我完全同意作者的看法。"]
+    b = Label.BODY
+    labels, header = _close(folded, [b, Label.NAV, b])
+    assert header == 1
+    assert labels == [b, Label.COMMENT, Label.COMMENT]
+
+
+@pytest.mark.parametrize(
+    ("folded", "labels"),
+    [
+        # A forum's reply controls are not a comment section: its replies can be body.
+        (
+            ["楼主的帖子正文，内容很长。", "只看楼主", "回复", "二楼的回复正文，也写得很长。"],
+            [Label.BODY, Label.COMMENT, Label.COMMENT, Label.BODY],
+        ),
+        # Nor a bare two-character header: over a forum's replies, 最新 is a sort toggle.
+        (
+            ["楼主的帖子正文，内容很长。", "最新", "二楼的回复正文，也写得很长。"],
+            [Label.BODY, Label.RELATED, Label.BODY],
+        ),
+        # A sidebar's header above the title closes nothing, even below a stray body line.
+        (
+            [
+                "网站首页",
+                "侧栏里的一句话，也很长。",
+                "最新文章",
+                "侧栏另一句话，也很长。",
+                "某地举行活动",
+                "第一段正文，内容很长。",
+            ],
+            [Label.NAV, Label.BODY, Label.RELATED, Label.BODY, Label.TITLE, Label.BODY],
+        ),
+        # Nor above the first body line, when the page has no title.
+        (
+            ["网站首页", "最新文章", "第一段正文，内容很长。", "第二段正文，内容很长。"],
+            [Label.NAV, Label.RELATED, Label.BODY, Label.BODY],
+        ),
+        # Nor does a header that only looks like one: 相关阅读 opens the line, but is not all of it.
+        (
+            ["第一段正文，内容很长。", "相关阅读材料见附件", "第二段正文，内容很长。"],
+            [Label.BODY, Label.NAV, Label.BODY],
+        ),
+    ],
+)
+def test_headers_that_close_nothing(folded: list[str], labels: list[Label]) -> None:
+    assert _close(folded, labels) == (labels, None)
+
+
 def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     # Line 2 is body beside the others but not when the body is read alone;
     # it takes its likeliest furniture label from the first reading.
@@ -105,15 +190,21 @@ def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatc
         "zhengwen.decode.page_features", lambda f, markup=None: np.zeros((len(f), 0))
     )
     monkeypatch.setattr("zhengwen.decode.name_furniture", lambda labels, x, f: labels)
+    monkeypatch.setattr("zhengwen.decode.close_sections", lambda labels, *_: (labels, None))
     page = decide(folded, 0.5, (Replay(), Second()))
     assert [lab.value for lab in page.labels] == ["nav", "body", "other", "body"]
     assert page.dropped == [2]
 
 
-def _page(folded: list[str], labels: list[Label], dropped: tuple[int, ...] = ()) -> PageDecision:
+def _page(
+    folded: list[str],
+    labels: list[Label],
+    dropped: tuple[int, ...] = (),
+    header: int | None = None,
+) -> PageDecision:
     x = page_features(folded)
     titles = [i for i, lab in enumerate(labels) if lab is Label.TITLE]
-    return PageDecision(labels, np.zeros(len(labels)), titles, x, list(dropped))
+    return PageDecision(labels, np.zeros(len(labels)), titles, x, list(dropped), header)
 
 
 @pytest.mark.parametrize(
@@ -146,3 +237,18 @@ def test_reason_for_dropped_line() -> None:
     folded = ["正文很长，有标点符号。", "侧栏"]
     page = _page(folded, [Label.BODY, Label.RELATED], dropped=(1,))
     assert reasons.explain(folded, page)[1] == "not_body_when_read_alone"
+
+
+def test_reason_below_a_section_header() -> None:
+    folded = ["正文很长，有标点符号。", "延伸閱讀", "另一篇文章的摘要，也写得很长。"]
+    page = _page(folded, [Label.BODY, Label.RELATED, Label.RELATED], header=1)
+    assert reasons.explain(folded, page)[1:] == [
+        "section_header:延伸閱讀",
+        "below_section_header:延伸閱讀",
+    ]
+
+
+def test_reason_below_a_comment_section_header() -> None:
+    folded = ["正文很长，有标点符号。", "網友評論", "读者的看法，写得也很长。"]
+    page = _page(folded, [Label.BODY, Label.COMMENT, Label.COMMENT], header=1)
+    assert reasons.explain(folded, page)[2] == "below_section_header:網友評論"

@@ -67,6 +67,16 @@ def test_lexicons_load_and_are_nonempty() -> None:
     assert lexicon.exact_index()["为你推荐"]
 
 
+def test_comment_section_headers_can_match() -> None:
+    # Matched as a folded line's core: an entry with edge punctuation or spaces never would.
+    from zhengwen.features import line_core
+    from zhengwen.normalize import feature_text
+
+    sections = lexicon.comment_section()
+    assert "网友评论" in sections and "只看楼主" not in sections
+    assert all(line_core(feature_text(w, 100)) == w for w in sections)
+
+
 def test_html_features_link_density_block_and_headline() -> None:
     from zhengwen.features import HTML_NAMES, html_features
 

@@ -16,7 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
-from zhengwen.features import FloatArray, Markup, col, page_features
+from zhengwen import lexicon
+from zhengwen.features import FloatArray, Markup, col, line_core, page_features
 from zhengwen.model import Label
 from zhengwen.options import DEFAULT
 
@@ -196,6 +197,62 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
     return out
 
 
+# A related-list header closes the article from this length on: the bare two-character
+# ones (最新, 热门, 推荐) are also tabs and sort toggles, over a forum's replies as well.
+SECTION_HEADER_MIN_CHARS = 3
+
+
+def close_sections(
+    labels: list[Label],
+    x: FloatArray,
+    probs: FloatArray,
+    title_rows: Sequence[int],
+    folded: Sequence[str],
+) -> tuple[list[Label], int | None]:
+    """Body lines below a section header are not the article.
+
+    A line that is exactly a related-list header (为你推荐, 相关阅读, 延伸閱讀 …),
+    a pager word (上一篇, 下一页 …) or a reader-comment section header (网友评论,
+    发表评论 …; ``lexicon/comment_section.txt``) opens the page's furniture
+    when it comes below both the title and the first body line. It takes its
+    kind even where the model took it for body (on the dev pages such a line
+    is never body), and every body line after it is furniture: ``related``
+    under a related header, ``comment`` under a comment header, else the line's
+    likeliest non-body kind. This catches what line-by-line beliefs miss: the
+    summaries of other articles printed as full paragraphs, and comments that
+    read as prose. Headers above the title or the article's first line (a
+    sidebar's 最新文章) close nothing, and neither do bare two-character ones
+    (see SECTION_HEADER_MIN_CHARS). Gives the labels and the header's line, or
+    None.
+    """
+    body_rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
+    if not body_rows:
+        return labels, None
+    start = max([body_rows[0], *title_rows])
+    related = x[:, col("lex_exact_related_header")] > 0
+    pager = x[:, col("lex_exact_pager")] > 0
+    sections = lexicon.comment_section()
+    header = next(
+        (
+            i
+            for i in range(start + 1, len(labels))
+            if pager[i]
+            or (related[i] and len(line_core(folded[i])) >= SECTION_HEADER_MIN_CHARS)
+            or line_core(folded[i]) in sections
+        ),
+        None,
+    )
+    if header is None:
+        return labels, None
+    kind = Label.RELATED if related[header] else Label.PAGER if pager[header] else Label.COMMENT
+    out = list(labels)
+    out[header] = kind
+    for i in body_rows:
+        if i > header:
+            out[i] = _best_furniture(probs[i]) if kind is Label.PAGER else kind
+    return out, header
+
+
 # --- the decision for a whole page ------------------------------------------
 
 # Re-readings of the body alone before giving up on a stable body; on the dev
@@ -221,6 +278,7 @@ class PageDecision:
     title_rows: list[int]
     features: FloatArray
     dropped: list[int]  # body lines the re-reading of the body alone gave up
+    section_header: int | None = None  # the line that closed the article (see close_sections)
 
 
 def beliefs(x1: FloatArray, models: Sequence[Model]) -> FloatArray:
@@ -267,7 +325,7 @@ def _label(
     models: Sequence[Model],
     template: FloatArray | None = None,
     markup: Markup | None = None,
-) -> tuple[list[Label], FloatArray, list[int], FloatArray]:
+) -> tuple[list[Label], FloatArray, list[int], FloatArray, int | None]:
     x1 = page_features(folded, markup)
     probs = beliefs(x1, models)
     if template is not None:
@@ -277,7 +335,9 @@ def _label(
     for i in blank:  # an empty line is never body: it holds no text to keep
         if labels[i] is Label.BODY:
             labels[i] = Label.OTHER
-    return name_furniture(labels, x1, folded), probs, title_rows, x1
+    labels = name_furniture(labels, x1, folded)
+    labels, header = close_sections(labels, x1, probs, title_rows, folded)
+    return labels, probs, title_rows, x1, header
 
 
 def decide(
@@ -297,7 +357,7 @@ def decide(
     share (see apply_template), or is None; ``markup`` the page's HTML facts
     (the models must then be the ones trained with them).
     """
-    labels, probs, title_rows, x1 = _label(folded, threshold, models, template, markup)
+    labels, probs, title_rows, x1, header = _label(folded, threshold, models, template, markup)
     given_up: list[int] = []
     for _ in range(REFINE_ROUNDS):
         rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
@@ -305,7 +365,7 @@ def decide(
             break
         sub = None if template is None else template[rows]
         sub_markup = None if markup is None else markup.subset(rows)
-        again, again_probs, _, _ = _label(
+        again, again_probs, _, _, _ = _label(
             [folded[i] for i in rows], threshold, models, sub, sub_markup
         )
         # A line the re-reading took as the title but believes to be body is
@@ -329,7 +389,7 @@ def decide(
             if lab is Label.BODY:
                 labels[i] = _best_furniture(probs[i])
                 given_up.append(i)
-    return PageDecision(labels, probs[:, BODY], title_rows, x1, sorted(given_up))
+    return PageDecision(labels, probs[:, BODY], title_rows, x1, sorted(given_up), header)
 
 
 def _best_furniture(p: FloatArray) -> Label:

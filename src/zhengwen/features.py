@@ -216,6 +216,11 @@ MIN_ECHO_CHARS = 5  # characters a line needs before its echo at the head counts
 _EDGE_CHARS = "".join(sorted(set(SEP_CHARS + QUOTE_CHARS + CLAUSE_CHARS + "0123456789")))
 
 
+def line_core(folded: str) -> str:
+    """A folded line without its edge bullets, brackets and numbers: what lexicons match whole."""
+    return folded.strip(_EDGE_CHARS)
+
+
 def col(name: str) -> int:
     """Column index of a feature name."""
     return _COL[name]
@@ -336,8 +341,7 @@ def line_features(folded: list[str]) -> FloatArray:
             continue
         if s[0] in "【[" and s[-1] in "】]":
             bracketed[i] = 1.0
-        core = s.strip(_EDGE_CHARS)
-        exact[i] = index.get(core, 0)
+        exact[i] = index.get(line_core(s), 0)
         head = s.lstrip(_EDGE_CHARS)
         mask = 0
         for size in range(1, min(longest, len(head), PREFIX_MAX_CHARS) + 1):

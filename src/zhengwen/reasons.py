@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from zhengwen import lexicon
 from zhengwen.decode import PageDecision
-from zhengwen.features import col
+from zhengwen.features import FloatArray, col, line_core
 from zhengwen.lexicon import Kind
 from zhengwen.model import Label
 
@@ -35,12 +35,23 @@ def _lexicon_word(text: str, kind: Kind) -> str | None:
     return None
 
 
+def _section_word(folded: list[str], x: FloatArray, row: int | None) -> tuple[int, str] | None:
+    """The line that closed the article (``decode.close_sections``) and its header word."""
+    if row is None:
+        return None
+    for kind in (Kind.RELATED, Kind.PAGER):
+        if x[row, col(f"lex_exact_{kind.value}")]:
+            return row, _lexicon_word(folded[row], kind) or line_core(folded[row])
+    return row, line_core(folded[row])  # a comment section header (lexicon.comment_section)
+
+
 def explain(folded: list[str], page: PageDecision) -> list[str]:
     """One reason code per line, from the page's features and final labels."""
     x, labels = page.features, page.labels
     dropped = set(page.dropped)
     out: list[str] = []
     body_rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
+    below = _section_word(folded, x, page.section_header)
     first_body = body_rows[0] if body_rows else -1
     last_body = body_rows[-1] if body_rows else -1
     for i, label in enumerate(labels):
@@ -71,6 +82,8 @@ def explain(folded: list[str], page: PageDecision) -> list[str]:
                 word = _lexicon_word(folded[i], kind)
             if kind is not None and word is not None:
                 out.append(f"{_HEADER_CODE.get(kind, 'lexicon')}:{word}")
+            elif below is not None and i > below[0]:
+                out.append(f"below_section_header:{below[1]}")
             elif body_rows and (i < first_body or i > last_body):
                 out.append(f"outside_body:{label.value}")
             else:

@@ -53,6 +53,16 @@ def function_chars() -> str:
 
 
 @cache
+def comment_section() -> frozenset[str]:
+    """Reader-comment section headers that close an article (``comment_section.txt``)."""
+    text = resources.files(__name__).joinpath("comment_section.txt").read_text(encoding="utf-8")
+    words = {"".join(raw.split("#", 1)[0].split()) for raw in text.splitlines()} - {""}
+    if not words:
+        raise ValueError("lexicon comment_section.txt is empty")
+    return frozenset(words)
+
+
+@cache
 def exact_index() -> dict[str, int]:
     """Each phrase mapped to the bitmask of its kinds (bit ``i`` is ``list(Kind)[i]``)."""
     index: dict[str, int] = {}
