@@ -24,22 +24,23 @@ class Kind(str, enum.Enum):
     META = "meta_prefix"
 
 
-def _read(kind: Kind) -> tuple[str, ...]:
-    text = resources.files(__name__).joinpath(f"{kind.value}.txt").read_text(encoding="utf-8")
+def _read(name: str) -> tuple[str, ...]:
+    """The phrases of ``<name>.txt``: one a line, ``#`` comments and spaces removed."""
+    text = resources.files(__name__).joinpath(f"{name}.txt").read_text(encoding="utf-8")
     words = []
     for raw in text.splitlines():
         word = "".join(raw.split("#", 1)[0].split())
         if word:
             words.append(word)
     if not words:
-        raise ValueError(f"lexicon {kind.value}.txt is empty")
+        raise ValueError(f"lexicon {name}.txt is empty")
     return tuple(dict.fromkeys(words))
 
 
 @cache
 def words(kind: Kind) -> tuple[str, ...]:
     """The phrases of one kind, in file order, without duplicates or spaces."""
-    return _read(kind)
+    return _read(kind.value)
 
 
 @cache
@@ -55,11 +56,7 @@ def function_chars() -> str:
 @cache
 def comment_section() -> frozenset[str]:
     """Reader-comment section headers that close an article (``comment_section.txt``)."""
-    text = resources.files(__name__).joinpath("comment_section.txt").read_text(encoding="utf-8")
-    words = {"".join(raw.split("#", 1)[0].split()) for raw in text.splitlines()} - {""}
-    if not words:
-        raise ValueError("lexicon comment_section.txt is empty")
-    return frozenset(words)
+    return frozenset(_read("comment_section"))
 
 
 @cache
