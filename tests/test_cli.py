@@ -421,6 +421,49 @@ def test_subprocess_sigterm_before_any_record_leaves_nothing(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
 
 
+def _children(pid: int) -> list[int]:
+    """The child process ids of ``pid`` (Linux ``/proc``)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (ended, not yet reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+@pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+    reason="needs Linux /proc/PID/task/PID/children",
+)
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    # SIGKILL gives the parent no chance to stop its workers. They must still
+    # end on their own: a worker left waiting would hold the run's stderr open
+    # (so communicate() below would time out) and idle forever.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zhengwen", "--jsonl", "-j", "2", "-o", str(tmp_path / "o.jsonl")],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(_jsonl([{"text": SEED}] * 5))
+    proc.stdin.flush()
+    deadline = time.monotonic() + 30
+    while len(workers := _children(proc.pid)) < 2:
+        assert time.monotonic() < deadline, "workers never started"
+        time.sleep(0.02)
+    proc.kill()
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while alive := [w for w in workers if _running(w)]:
+        assert time.monotonic() < deadline, f"workers outlived their parent: {alive}"
+        time.sleep(0.02)
+
+
 # A zhengwen run whose extraction is slowed down, so that a signal lands mid-run.
 # Test-only: the package itself has no such hook.
 SLOW_RUN = """

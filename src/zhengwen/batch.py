@@ -241,10 +241,12 @@ def _worker_main(
     SIGTERM gets its default action back in case the parent's handler was
     inherited through fork: the parent stops workers with it. Every item's
     result is sent as soon as it is ready, which is how the parent knows
-    which item a hang or a crash belongs to.
+    which item a hang or a crash belongs to. A worker ends as soon as its
+    parent does, however the parent ended (see :func:`_exit_with_parent`).
     """
     import signal
 
+    _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if prepare is not None:
@@ -263,6 +265,32 @@ def _worker_main(
             except Exception as exc:  # ``func`` should not raise; if it does, say so and go on
                 message = (False, f"{type(exc).__name__}: {exc}")
             conn.send(message)
+
+
+def _exit_with_parent() -> None:
+    """End this worker process the moment its parent process ends.
+
+    The parent stops its workers when it can, but it cannot when it is
+    killed (SIGKILL, the OOM killer), nor when a signal lands while a worker
+    is being started and the worker is not yet in its books. A forked worker
+    also holds copies of its pipe's parent end (its own and, through later
+    forks, its elder siblings'), so the parent's death does not close the pipe
+    and ``recv`` would wait forever, keeping the run's stdout and stderr open.
+    A daemon thread therefore waits on the parent's sentinel, which every
+    start method provides, and exits the process when it fires.
+    """
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not started by multiprocessing
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="zhengwen-parent-watch", daemon=True).start()
 
 
 def _death(exitcode: int | None) -> str:
