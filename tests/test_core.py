@@ -133,3 +133,29 @@ def test_prose_under_a_related_header_is_not_body() -> None:
     below = [ln for ln in doc.lines if ln.text in others]
     assert all(ln.label is Label.RELATED for ln in below)
     assert {ln.reason for ln in below} == {"below_section_header:延伸閱讀"}
+
+
+ESSAY = [
+    "——当代中国的精神危机",
+    "人心不会熄灭，但它可能蒙上灰烬而不再燃烧。灰烬本来是燃烧的产物，但它反过来又抑制了燃烧。",
+    "拨开灰烬，你会看到重新燃烧的人心。我们需要的不是更多的火种，而是把灰烬拨开的勇气。",
+]
+
+
+def test_article_alone_under_its_headline_and_byline() -> None:
+    # Nothing around the article: the headline and the byline are still not body.
+    page = "\n".join(["犬儒病(上)", "胡平", "", *ESSAY]) + "\n"
+    doc = zhengwen.extract(page)
+    assert doc.title == "犬儒病(上)" and doc.authors == ["胡平"]
+    assert [ln.reason for ln in doc.lines[:2]] == ["headline", "byline"]
+    assert doc.body.split("\n") == ESSAY
+    assert zhengwen.clean(doc.body) == doc.body
+
+
+def test_a_line_of_icon_glyphs_is_not_body() -> None:
+    # Private-use characters only: an icon font's glyph, or a full-width space a
+    # GBK page decoded to U+E5E5. Nothing in the line is text to keep.
+    page = "\n".join([ESSAY[1], "\ue5e5\ue5e5", ESSAY[2]])
+    doc = zhengwen.extract(page)
+    assert doc.lines[1].label is Label.OTHER and doc.lines[1].reason == "no_text"
+    assert doc.body.split("\n") == [ESSAY[1], ESSAY[2]]

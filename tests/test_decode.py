@@ -9,8 +9,10 @@ from zhengwen import reasons
 from zhengwen.decode import (
     CLASSES,
     PageDecision,
+    byline_title,
     close_sections,
     decide,
+    drop_title_echoes,
     heaviest_run,
     labels_from_probs,
     name_furniture,
@@ -116,11 +118,14 @@ def test_pager_word_closes_the_article_with_the_likeliest_furniture() -> None:
     assert labels == [Label.BODY, Label.PAGER, Label.COMMENT]
 
 
-def test_comment_section_header_closes_the_article() -> None:
-    folded = ["第一段正文，内容很长。", "【网友评论】", "这篇文章写得很好，我完全同意作者的看法。"]
+@pytest.mark.parametrize(
+    "header", ["【网友评论】", "查看全部13条评论", "登录并评论", "《标题》已有1件评论"]
+)
+def test_comment_section_header_closes_the_article(header: str) -> None:
+    folded = ["第一段正文，内容很长。", header, "这篇文章写得很好，我完全同意作者的看法。"]
     b = Label.BODY
-    labels, header = _close(folded, [b, Label.NAV, b])
-    assert header == 1
+    labels, header_row = _close(folded, [b, Label.NAV, b])
+    assert header_row == 1
     assert labels == [b, Label.COMMENT, Label.COMMENT]
 
 
@@ -154,6 +159,15 @@ def test_comment_section_header_closes_the_article() -> None:
             ["网站首页", "最新文章", "第一段正文，内容很长。", "第二段正文，内容很长。"],
             [Label.NAV, Label.RELATED, Label.BODY, Label.BODY],
         ),
+        # A count of replies, or a count inside a sentence, is no comment section.
+        (
+            ["楼主的帖子正文，内容很长。", "13条回复", "二楼的回复正文，也写得很长。"],
+            [Label.BODY, Label.META, Label.BODY],
+        ),
+        (
+            ["第一段正文，内容很长。", "他说3条评论不够", "第二段正文，内容很长。"],
+            [Label.BODY, Label.BODY, Label.BODY],
+        ),
         # Nor does a header that only looks like one: 相关阅读 opens the line, but is not all of it.
         (
             ["第一段正文，内容很长。", "相关阅读材料见附件", "第二段正文，内容很长。"],
@@ -163,6 +177,48 @@ def test_comment_section_header_closes_the_article() -> None:
 )
 def test_headers_that_close_nothing(folded: list[str], labels: list[Label]) -> None:
     assert _close(folded, labels) == (labels, None)
+
+
+PROSE = "人心不会熄灭，但它可能蒙上灰烬而不再燃烧。"
+
+
+def test_headline_over_a_byline_on_an_all_body_page() -> None:
+    folded = ["", "犬儒病(上)", "胡平", "", "——当代中国的精神危机", PROSE]
+    labels = [Label.OTHER] + [Label.BODY] * 2 + [Label.OTHER] + [Label.BODY] * 2
+    assert byline_title(labels, folded) == [1]
+    assert labels[1:3] == [Label.TITLE, Label.META]
+    assert labels[4:] == [Label.BODY, Label.BODY]
+
+
+@pytest.mark.parametrize(
+    ("folded", "labels"),
+    [
+        # Some furniture on the page: the beliefs pick the title there.
+        (["首页", "犬儒病(上)", "胡平", PROSE], [Label.NAV] + [Label.BODY] * 3),
+        # The second line is no name alone.
+        (["犬儒病(上)", "前言", PROSE], [Label.BODY] * 3),
+        (["犬儒病(上)", "新华社", PROSE], [Label.BODY] * 3),
+        # The first line runs on: it is text, not a headline.
+        (["他回头看了看，", "胡平", PROSE], [Label.BODY] * 3),
+        (["犬" * 41, "胡平", PROSE], [Label.BODY] * 3),
+        # Nothing would be left as body.
+        (["犬儒病(上)", "胡平"], [Label.BODY] * 2),
+    ],
+)
+def test_no_byline_title(folded: list[str], labels: list[Label]) -> None:
+    before = list(labels)
+    assert byline_title(labels, folded) == []
+    assert labels == before
+
+
+def test_a_copy_of_the_title_is_not_body() -> None:
+    folded = ["社会资本与再就业", "社会资本与再就业", PROSE, "社会资本与再就业的关系"]
+    probs = beliefs({"title": 0.9}, {"body": 0.8, "nav": 0.15}, {"body": 0.9}, {"body": 0.9})
+    labels = [Label.TITLE, Label.BODY, Label.BODY, Label.BODY]
+    out = drop_title_echoes(labels, probs, [0], folded)
+    # Only an exact copy goes, to its likeliest furniture; no title, no change.
+    assert out == [Label.TITLE, Label.NAV, Label.BODY, Label.BODY]
+    assert drop_title_echoes(labels[1:], probs[1:], [], folded[1:]) == labels[1:]
 
 
 def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,6 +247,7 @@ def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatc
     )
     monkeypatch.setattr("zhengwen.decode.name_furniture", lambda labels, x, f: labels)
     monkeypatch.setattr("zhengwen.decode.close_sections", lambda labels, *_: (labels, None))
+    monkeypatch.setattr("zhengwen.decode.drop_title_echoes", lambda labels, *_: labels)
     page = decide(folded, 0.5, (Replay(), Second()))
     assert [lab.value for lab in page.labels] == ["nav", "body", "other", "body"]
     assert page.dropped == [2]
@@ -211,6 +268,8 @@ def _page(
     ("lines", "labels", "row", "code"),
     [
         (["", "正文"], [Label.OTHER, Label.BODY], 0, "blank"),
+        (["\ue5e5\ue5e5", "正文"], [Label.OTHER, Label.BODY], 0, "no_text"),
+        (["标题", "胡平", "正文"], [Label.TITLE, Label.META, Label.BODY], 1, "byline"),
         (["这是一段很长的正文内容，有标点符号，也有很多汉字。"], [Label.BODY], 0, "sentence_prose"),
         (
             ["第一段正文很长，有标点符号。", "小标题", "第二段正文很长，有标点符号。"],
@@ -226,6 +285,12 @@ def _page(
         (["分享到"], [Label.SHARE], 0, "lexicon:分享"),
         (["正文很长，有标点符号。", "某个链接"], [Label.BODY, Label.NAV], 1, "outside_body:nav"),
         (["某个链接"], [Label.OTHER], 0, "model:other"),
+        (
+            ["大标题在这里", "大标题在这里", "正文"],
+            [Label.NAV, Label.TITLE, Label.BODY],
+            0,
+            "title_echo",
+        ),
     ],
 )
 def test_reason_codes(lines: list[str], labels: list[Label], row: int, code: str) -> None:

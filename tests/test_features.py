@@ -77,6 +77,61 @@ def test_comment_section_headers_can_match() -> None:
     assert all(line_core(feature_text(w, 100)) == w for w in sections)
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("胡平", True),
+        ("罗银胜", True),
+        ("歐陽修", True),
+        ("司马相如", True),
+        ("前言", False),  # no surname
+        ("王", False),  # a surname alone
+        ("王小明明", False),  # too long after a one-character surname
+        ("胡平。", False),
+        ("Hu Ping", False),
+    ],
+)
+def test_bare_name(text: str, name: bool) -> None:
+    assert lexicon.is_bare_name(text) is name
+
+
+@pytest.mark.parametrize(
+    ("folded", "text"),
+    [
+        ("", False),
+        ("\ue5e5\ue5e5", False),
+        ("\U000f0001", False),
+        ("\ue600分享", True),
+        ("文", True),
+    ],
+)
+def test_has_text(folded: str, text: bool) -> None:
+    from zhengwen.normalize import has_text
+
+    assert has_text(folded) is text
+
+
+@pytest.mark.parametrize(
+    ("core", "yes"),
+    [
+        ("网友评论", True),  # listed
+        ("3条评论", True),
+        ("共5篇評論", True),
+        ("查看全部139条评论", True),
+        ("播客热潮》已有1件评论", True),
+        ("请先登录再发表评论", True),
+        ("登入後留言", True),
+        ("评论", False),  # also a share button and a menu item
+        ("条评论", False),  # the count on a line of its own is only a number
+        ("13条回复", False),  # a forum's replies can be body
+        ("他说3条评论不够", False),
+        ("登录", False),
+    ],
+)
+def test_comment_section_forms(core: str, yes: bool) -> None:
+    assert lexicon.is_comment_section(core) is yes
+
+
 def test_html_features_link_density_block_and_headline() -> None:
     from zhengwen.features import HTML_NAMES, html_features
 

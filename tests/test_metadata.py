@@ -49,3 +49,21 @@ def test_authors_and_editors_are_split() -> None:
 def test_no_metadata_in_body_prose() -> None:
     meta = collect(_lines((Label.BODY, "他说，来源于生活的作品才有力量。2022年是关键一年。")))
     assert meta.source is None and meta.date is None and meta.title is None
+
+
+def test_author_from_a_byline_under_the_title() -> None:
+    meta = collect(_lines((Label.TITLE, "犬儒病(上)"), (Label.OTHER, ""), (Label.META, "胡 平")))
+    assert meta.authors == ["胡平"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # A name that is body, or not the first line of text under the title.
+        ((Label.TITLE, "标题"), (Label.BODY, "胡平")),
+        ((Label.TITLE, "标题"), (Label.META, "2022-11-14"), (Label.META, "胡平")),
+        ((Label.META, "胡平"), (Label.BODY, "正文")),  # no title
+    ],
+)
+def test_no_byline_author(rows: tuple[tuple[Label, str], ...]) -> None:
+    assert collect(_lines(*rows)).authors == []

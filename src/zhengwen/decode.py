@@ -19,6 +19,7 @@ import numpy as np
 from zhengwen import lexicon
 from zhengwen.features import FloatArray, Markup, col, line_core, page_features
 from zhengwen.model import Label
+from zhengwen.normalize import has_text
 from zhengwen.options import DEFAULT
 
 CLASSES: tuple[str, ...] = (
@@ -197,6 +198,25 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
     return out
 
 
+def drop_title_echoes(
+    labels: list[Label], probs: FloatArray, title_rows: Sequence[int], folded: Sequence[str]
+) -> list[Label]:
+    """Body lines that repeat the title line exactly are echoes of it, not the article.
+
+    The headline is printed again in breadcrumbs, in a second header and above
+    the text; an article does not repeat its own headline as a paragraph. Such
+    a line takes its likeliest furniture label.
+    """
+    if not title_rows:
+        return labels
+    title = folded[title_rows[0]]
+    out = list(labels)
+    for i, lab in enumerate(labels):
+        if lab is Label.BODY and folded[i] == title:
+            out[i] = _best_furniture(probs[i])
+    return out
+
+
 # A related-list header closes the article from this length on: the bare two-character
 # ones (最新, 热门, 推荐) are also tabs and sort toggles, over a forum's replies as well.
 SECTION_HEADER_MIN_CHARS = 3
@@ -213,7 +233,7 @@ def close_sections(
 
     A line that is exactly a related-list header (为你推荐, 相关阅读, 延伸閱讀 …),
     a pager word (上一篇, 下一页 …) or a reader-comment section header (网友评论,
-    发表评论 …; ``lexicon/comment_section.txt``) opens the page's furniture
+    发表评论, 3条评论 …; ``lexicon.is_comment_section``) opens the page's furniture
     when it comes below both the title and the first body line. It takes its
     kind even where the model took it for body (on the dev pages such a line
     is never body), and every body line after it is furniture: ``related``
@@ -231,14 +251,13 @@ def close_sections(
     start = max([body_rows[0], *title_rows])
     related = x[:, col("lex_exact_related_header")] > 0
     pager = x[:, col("lex_exact_pager")] > 0
-    sections = lexicon.comment_section()
     header = next(
         (
             i
             for i in range(start + 1, len(labels))
             if pager[i]
             or (related[i] and len(line_core(folded[i])) >= SECTION_HEADER_MIN_CHARS)
-            or line_core(folded[i]) in sections
+            or lexicon.is_comment_section(line_core(folded[i]))
         ),
         None,
     )
@@ -260,6 +279,37 @@ def close_sections(
 # The re-readings together read at most REFINE_ROUNDS times the page's lines,
 # so a page's cost stays in proportion to its length (a bounded factor: small
 # pages usually settle in one re-reading, some large ones use every round).
+BYLINE_TITLE_MAX_CHARS = 40  # folded characters; a longer first line is a paragraph
+_CLAUSE_END = "。！？!?；;，,、：:…"  # a line ending so goes on; a headline does not
+
+
+def byline_title(labels: list[Label], folded: list[str]) -> list[int]:
+    """The headline of a page read as all body that opens with headline and byline.
+
+    A page with no furniture (an article copied alone, reader-mode text)
+    gives the title class nothing to contrast, so it gets no title from the
+    beliefs. When its first line of text is short and does not run on, and
+    the next is a personal name alone (``lexicon.is_bare_name``: 胡平,
+    罗银胜), the first is the headline and the second its byline: they are
+    labelled title and meta in place. Gives the title's rows (none when the
+    pattern is absent). A third line of text must follow, so that some body
+    is left. It applies at every reading, so a body that itself opens with
+    such a pair is settled by :func:`decide`'s re-reading, and ``clean``
+    stays idempotent.
+    """
+    rows = [i for i, s in enumerate(folded) if has_text(s)]
+    if len(rows) < 3 or any(labels[i] is not Label.BODY for i in rows):
+        return []
+    head, name = rows[0], rows[1]
+    text = folded[head]
+    if len(text) > BYLINE_TITLE_MAX_CHARS or text[-1] in _CLAUSE_END:
+        return []
+    if not lexicon.is_bare_name(folded[name]):
+        return []
+    labels[head], labels[name] = Label.TITLE, Label.META
+    return [head]
+
+
 REFINE_ROUNDS = 8
 
 
@@ -331,11 +381,14 @@ def _label(
     if template is not None:
         probs = apply_template(probs, template)
     labels, title_rows = labels_from_probs(probs, threshold)
-    blank = [i for i, s in enumerate(folded) if not s]
-    for i in blank:  # an empty line is never body: it holds no text to keep
+    blank = [i for i, s in enumerate(folded) if not has_text(s)]
+    for i in blank:  # a line with no text (empty, or icon glyphs) is never body: nothing to keep
         if labels[i] is Label.BODY:
             labels[i] = Label.OTHER
+    if not title_rows:
+        title_rows = byline_title(labels, folded)
     labels = name_furniture(labels, x1, folded)
+    labels = drop_title_echoes(labels, probs, title_rows, folded)
     labels, header = close_sections(labels, x1, probs, title_rows, folded)
     return labels, probs, title_rows, x1, header
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from zhengwen import lexicon
 from zhengwen.model import Label, Line
 
 NEAR_TITLE = 6  # lines after the title searched for a date when no meta line has one
@@ -124,4 +125,18 @@ def collect(lines: list[Line]) -> Metadata:
             out.editors = _names(_value_after(_EDITOR, texts, i))
         if not out.authors and _EDITOR.search(text) is None:
             out.authors = _names(_value_after(_AUTHOR, texts, i))
+    if not out.authors and title_rows:
+        out.authors = _byline(lines, title_rows[-1])
     return out
+
+
+def _byline(lines: list[Line], title_row: int) -> list[str]:
+    """The author named alone on the first line of text under the title (胡平), if any."""
+    for line in lines[title_row + 1 :]:
+        name = "".join(line.text.split())
+        if not name:
+            continue
+        if line.label is Label.META and lexicon.is_bare_name(name):
+            return [name]
+        return []
+    return []

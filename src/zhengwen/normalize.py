@@ -30,6 +30,22 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+# Private-use code points: icon-font glyphs (share, menu and arrow icons), and
+# the full-width space some GBK pages decode to (U+E5E5). They render as no
+# standard character, so a line of nothing else holds no text.
+_GLYPHS_ONLY = regex.compile(r"\p{Co}*")
+
+
+def has_text(folded: str) -> bool:
+    """Whether a folded line (``feature_text``) holds any text: not empty, not only icon glyphs."""
+    if not folded:
+        return False
+    first = folded[0]
+    if not ("\ue000" <= first <= "\uf8ff" or first >= "\U000f0000"):  # not private use
+        return True
+    return _GLYPHS_ONLY.fullmatch(folded) is None
+
+
 def feature_text(line: str, max_chars: int) -> str:
     """The line without whitespace or invisible characters, cut to ``max_chars``."""
     if len(line) > max_chars:

@@ -14,6 +14,7 @@ from zhengwen.decode import PageDecision
 from zhengwen.features import FloatArray, col, line_core
 from zhengwen.lexicon import Kind
 from zhengwen.model import Label
+from zhengwen.normalize import has_text
 
 _KIND_OF = {
     Label.RELATED: Kind.RELATED,
@@ -52,12 +53,15 @@ def explain(folded: list[str], page: PageDecision) -> list[str]:
     out: list[str] = []
     body_rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
     below = _section_word(folded, x, page.section_header)
+    title = folded[page.title_rows[0]] if page.title_rows else None
     first_body = body_rows[0] if body_rows else -1
     last_body = body_rows[-1] if body_rows else -1
     for i, label in enumerate(labels):
         row = x[i]
         if not folded[i]:
             out.append("blank")
+        elif not has_text(folded[i]):
+            out.append("no_text")
         elif i in dropped:
             out.append("not_body_when_read_alone")
         elif label is Label.BODY:
@@ -73,6 +77,8 @@ def explain(folded: list[str], page: PageDecision) -> list[str]:
             out.append("icp_pattern")
         elif label is Label.META and row[col("date_cover")] > 0.5:
             out.append("date_line")
+        elif label is Label.META and lexicon.is_bare_name(folded[i]):
+            out.append("byline")
         else:
             kind = _KIND_OF.get(label)
             word = None
@@ -82,6 +88,8 @@ def explain(folded: list[str], page: PageDecision) -> list[str]:
                 word = _lexicon_word(folded[i], kind)
             if kind is not None and word is not None:
                 out.append(f"{_HEADER_CODE.get(kind, 'lexicon')}:{word}")
+            elif title is not None and folded[i] == title:
+                out.append("title_echo")
             elif below is not None and i > below[0]:
                 out.append(f"below_section_header:{below[1]}")
             elif body_rows and (i < first_body or i > last_body):

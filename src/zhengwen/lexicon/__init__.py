@@ -11,6 +11,8 @@ import enum
 from functools import cache
 from importlib import resources
 
+import regex
+
 
 class Kind(str, enum.Enum):
     """The kinds of furniture phrase, one data file each."""
@@ -57,6 +59,49 @@ def function_chars() -> str:
 def comment_section() -> frozenset[str]:
     """Reader-comment section headers that close an article (``comment_section.txt``)."""
     return frozenset(_read("comment_section"))
+
+
+# Comment-section headers known by their form rather than their words: a count
+# of the comments (3条评论, 共5篇评论, 查看全部13条评论, 《标题》已有1件评论) and a
+# prompt to sign in and comment (登录后评论, 登录并评论, 请先登录再发表评论).
+# Matched against a whole line's core (``features.line_core``); the bounded
+# repeats keep a scan linear.
+_COMMENTS = r"(?:评论|評論|留言)"
+_COUNTED = r"\d{1,7}(?:条|條|件|则|則|篇|个|個)" + _COMMENTS
+_COMMENT_SECTION_FORMS = regex.compile(
+    r"(?:请|請)?先?(?:登录|登入|登陆|登錄|登陸)(?:并|並|后|後|以|再|才能|即可)?"
+    r"(?:发表|發表|参与|參與|进行|進行)?"
+    + _COMMENTS
+    + r"|(?:共|全部|查看全部)?"
+    + _COUNTED
+    + r"|.{1,60}?(?:已有|共有)"
+    + _COUNTED
+)
+
+
+def is_comment_section(core: str) -> bool:
+    """Whether a line's core heads a reader-comment section: a listed header or a form above."""
+    return core in comment_section() or _COMMENT_SECTION_FORMS.fullmatch(core) is not None
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """Common Chinese surnames, one or two characters (``surname.txt``)."""
+    return frozenset(_read("surname"))
+
+
+_HAN_NAME = regex.compile(r"\p{Han}{2,4}")
+
+
+def is_bare_name(folded: str) -> bool:
+    """Whether a folded line (no spaces) is a Chinese personal name alone: 胡平, 罗银胜, 欧阳修.
+
+    A known surname followed by one or two Han characters, nothing else.
+    """
+    if not _HAN_NAME.fullmatch(folded):
+        return False
+    names = surnames()
+    return any(folded[:k] in names and 1 <= len(folded) - k <= 2 for k in (2, 1))
 
 
 @cache
