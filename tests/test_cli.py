@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -397,23 +398,31 @@ def test_subprocess_jsonl_from_stdin_with_jobs() -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX")
-def test_subprocess_sigterm_before_any_record_leaves_nothing(tmp_path: Path) -> None:
-    target = tmp_path / "out.jsonl"
+def _blocked_run(jobs: int, target: Path) -> subprocess.Popen[bytes]:
+    """A JSONL run to ``target`` whose stdin stays open after 5 records, too few for a chunk."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "zhengwen", "--jsonl", "-j", "1", "-o", str(target)],
+        [sys.executable, "-m", "zhengwen", "--jsonl", "-j", str(jobs), "-o", str(target)],
         stdin=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     assert proc.stdin is not None
     proc.stdin.write(_jsonl([{"text": SEED}] * 5))
     proc.stdin.flush()
-    # The side files exist once the run (and its SIGTERM handler) is under way;
-    # stdin stays open and 5 records do not fill a chunk, so the run is blocked
-    # mid-stream, with no record written, when the signal comes.
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "out.jsonl.progress.json").exists():
-        assert time.monotonic() < deadline, "run never started"
+    return proc
+
+
+def _wait_until(done: Callable[[], object], what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, what
         time.sleep(0.02)
+
+
+def test_subprocess_sigterm_before_any_record_leaves_nothing(tmp_path: Path) -> None:
+    proc = _blocked_run(1, tmp_path / "out.jsonl")
+    # The side files exist once the run (and its SIGTERM handler) is under way;
+    # the run is blocked mid-stream, with no record written, when the signal comes.
+    _wait_until((tmp_path / "out.jsonl.progress.json").exists, "run never started")
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err
@@ -444,24 +453,12 @@ def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
     # SIGKILL gives the parent no chance to stop its workers. They must still
     # end on their own: a worker left waiting would hold the run's stderr open
     # (so communicate() below would time out) and idle forever.
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zhengwen", "--jsonl", "-j", "2", "-o", str(tmp_path / "o.jsonl")],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdin is not None
-    proc.stdin.write(_jsonl([{"text": SEED}] * 5))
-    proc.stdin.flush()
-    deadline = time.monotonic() + 30
-    while len(workers := _children(proc.pid)) < 2:
-        assert time.monotonic() < deadline, "workers never started"
-        time.sleep(0.02)
+    proc = _blocked_run(2, tmp_path / "o.jsonl")
+    _wait_until(lambda: len(_children(proc.pid)) >= 2, "workers never started")
+    workers = _children(proc.pid)
     proc.kill()
     proc.communicate(timeout=30)
-    deadline = time.monotonic() + 30
-    while alive := [w for w in workers if _running(w)]:
-        assert time.monotonic() < deadline, f"workers outlived their parent: {alive}"
-        time.sleep(0.02)
+    _wait_until(lambda: not any(map(_running, workers)), f"workers outlived the parent: {workers}")
 
 
 # A zhengwen run whose extraction is slowed down, so that a signal lands mid-run.
