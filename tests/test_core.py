@@ -159,3 +159,21 @@ def test_a_line_of_icon_glyphs_is_not_body() -> None:
     doc = zhengwen.extract(page)
     assert doc.lines[1].label is Label.OTHER and doc.lines[1].reason == "no_text"
     assert doc.body.split("\n") == [ESSAY[1], ESSAY[2]]
+
+
+def test_a_print_credit_under_a_reprint_is_meta() -> None:
+    page = "\n".join(
+        [
+            "首页",
+            "新闻",
+            "灰烬与人心",
+            "2024-05-11 08:00",
+            *ESSAY[1:],
+            "《光明日报》（2024年05月11日 09版）",
+            "责任编辑：王明",
+        ]
+    )
+    doc = zhengwen.extract(page)
+    credit = doc.lines[6]
+    assert credit.label is Label.META and credit.reason == "print_credit"
+    assert doc.body.split("\n") == ESSAY[1:]

@@ -11,6 +11,7 @@ from zhengwen.decode import (
     PageDecision,
     byline_title,
     close_sections,
+    credit_lines,
     decide,
     drop_title_echoes,
     heaviest_run,
@@ -215,10 +216,48 @@ def test_a_copy_of_the_title_is_not_body() -> None:
     folded = ["社会资本与再就业", "社会资本与再就业", PROSE, "社会资本与再就业的关系"]
     probs = beliefs({"title": 0.9}, {"body": 0.8, "nav": 0.15}, {"body": 0.9}, {"body": 0.9})
     labels = [Label.TITLE, Label.BODY, Label.BODY, Label.BODY]
-    out = drop_title_echoes(labels, probs, [0], folded)
+    out = drop_title_echoes(labels, probs, [0], folded, 0.5)
     # Only an exact copy goes, to its likeliest furniture; no title, no change.
     assert out == [Label.TITLE, Label.NAV, Label.BODY, Label.BODY]
-    assert drop_title_echoes(labels[1:], probs[1:], [], folded[1:]) == labels[1:]
+    assert drop_title_echoes(labels[1:], probs[1:], [], folded[1:], 0.5) == labels[1:]
+
+
+def test_a_title_believed_body_has_no_echoes() -> None:
+    # A body read alone takes one of its own lines as title; the copies of that
+    # line (a repeated line of a listing) stay.
+    folded = ["--network=app \\", PROSE, "--network=app \\"]
+    probs = beliefs({"body": 0.9, "title": 0.1}, {"body": 0.9}, {"body": 0.9})
+    labels = [Label.TITLE, Label.BODY, Label.BODY]
+    assert drop_title_echoes(labels, probs, [0], folded, 0.5) == labels
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "《光明日报》（2024年05月11日09版）",
+        "——《北京之春》1996年6月号",
+        "(摘自《学术季刊》2000年第2期)",
+    ],
+)
+def test_a_print_credit_under_the_text_is_meta(credit: str) -> None:
+    folded = [PROSE, credit, PROSE]
+    labels = credit_lines([Label.BODY] * 3, folded)
+    assert labels == [Label.BODY, Label.META, Label.BODY]
+
+
+@pytest.mark.parametrize(
+    ("folded", "row"),
+    [
+        ([PROSE, "《光明日报》评论员文章"], 1),  # no date or issue: a heading that names a paper
+        ([PROSE, "他在《光明日报》2024年05月11日的文章里说，这件事要从头讲起，慢慢讲。"], 1),
+        (
+            ["《中共中央党校学报》2022年第4期", PROSE],
+            0,
+        ),  # the first body line: the text's own opening
+    ],
+)
+def test_no_print_credit(folded: list[str], row: int) -> None:
+    assert credit_lines([Label.BODY] * len(folded), folded)[row] is Label.BODY
 
 
 def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -248,6 +287,7 @@ def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("zhengwen.decode.name_furniture", lambda labels, x, f: labels)
     monkeypatch.setattr("zhengwen.decode.close_sections", lambda labels, *_: (labels, None))
     monkeypatch.setattr("zhengwen.decode.drop_title_echoes", lambda labels, *_: labels)
+    monkeypatch.setattr("zhengwen.decode.credit_lines", lambda labels, *_: labels)
     page = decide(folded, 0.5, (Replay(), Second()))
     assert [lab.value for lab in page.labels] == ["nav", "body", "other", "body"]
     assert page.dropped == [2]
@@ -285,6 +325,7 @@ def _page(
         (["分享到"], [Label.SHARE], 0, "lexicon:分享"),
         (["正文很长，有标点符号。", "某个链接"], [Label.BODY, Label.NAV], 1, "outside_body:nav"),
         (["某个链接"], [Label.OTHER], 0, "model:other"),
+        (["正文", "《光明日报》（2024年05月11日）"], [Label.BODY, Label.META], 1, "print_credit"),
         (
             ["大标题在这里", "大标题在这里", "正文"],
             [Label.NAV, Label.TITLE, Label.BODY],

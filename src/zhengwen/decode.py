@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import regex
 
 from zhengwen import lexicon
 from zhengwen.features import FloatArray, Markup, col, line_core, page_features
@@ -199,21 +200,64 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
 
 
 def drop_title_echoes(
-    labels: list[Label], probs: FloatArray, title_rows: Sequence[int], folded: Sequence[str]
+    labels: list[Label],
+    probs: FloatArray,
+    title_rows: Sequence[int],
+    folded: Sequence[str],
+    threshold: float,
 ) -> list[Label]:
     """Body lines that repeat the title line exactly are echoes of it, not the article.
 
     The headline is printed again in breadcrumbs, in a second header and above
     the text; an article does not repeat its own headline as a paragraph. Such
-    a line takes its likeliest furniture label.
+    a line takes its likeliest furniture label. A title that the beliefs also
+    take for body is left without echoes: that is how a body read alone (in
+    :func:`decide`) crowns one of its own lines, and the copies of a line in
+    the article (a repeated line of a code listing) are the article's.
     """
-    if not title_rows:
+    if not title_rows or probs[title_rows[0], BODY] >= threshold:
         return labels
     title = folded[title_rows[0]]
     out = list(labels)
     for i, lab in enumerate(labels):
         if lab is Label.BODY and folded[i] == title:
             out[i] = _best_furniture(probs[i])
+    return out
+
+
+# A print-publication credit under a reprinted article: 《光明日报》（2024年05月11日
+# 09版）, ——《北京之春》1996年6月号, (摘自《学术季刊》2000年第2期…). Matched on
+# a folded line (no spaces); CREDIT_DATE must also occur in it.
+CREDIT_MAX_CHARS = 80
+_CREDIT = regex.compile(
+    r"[（(【\[]?(?:——|—|--|－－)?(?:本文)?"
+    r"(?:原载|原載|原刊|摘自|转载自|轉載自|转自|轉自|选自|選自|刊于|刊於|载于|載於|发表于|發表於)?"
+    r"[:：]?《[^》]{1,40}》.{0,40}"
+)
+_CREDIT_DATE = regex.compile(r"\d{4}年|第\d{1,4}期|\d{1,2}月号|\d{4}[-./]\d")
+
+
+def is_credit(folded: str) -> bool:
+    """Whether a folded line credits a print publication (see _CREDIT)."""
+    return (
+        len(folded) <= CREDIT_MAX_CHARS
+        and _CREDIT.fullmatch(folded) is not None
+        and _CREDIT_DATE.search(folded) is not None
+    )
+
+
+def credit_lines(labels: list[Label], folded: Sequence[str]) -> list[Label]:
+    """Body lines below the first that credit a print publication are meta.
+
+    A reprint names the paper or journal it came from, with the date or the
+    issue, on a line of its own under the text. The line reads as a short
+    body line to the models; it is the article's source, not its text.
+    """
+    body_rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
+    out = list(labels)
+    for i in body_rows[1:]:
+        if is_credit(folded[i]):
+            out[i] = Label.META
     return out
 
 
@@ -388,7 +432,8 @@ def _label(
     if not title_rows:
         title_rows = byline_title(labels, folded)
     labels = name_furniture(labels, x1, folded)
-    labels = drop_title_echoes(labels, probs, title_rows, folded)
+    labels = drop_title_echoes(labels, probs, title_rows, folded, threshold)
+    labels = credit_lines(labels, folded)
     labels, header = close_sections(labels, x1, probs, title_rows, folded)
     return labels, probs, title_rows, x1, header
 
