@@ -183,6 +183,31 @@ def test_headers_that_close_nothing(folded: list[str], labels: list[Label]) -> N
 PROSE = "人心不会熄灭，但它可能蒙上灰烬而不再燃烧。"
 
 
+def test_a_subtitle_is_never_the_title() -> None:
+    # ——… under a headline is its subtitle (body); the next most title-like line is the title.
+    probs = beliefs(
+        {"nav": 0.9},
+        {"title": 0.5, "body": 0.4},
+        {"title": 0.6, "body": 0.3},
+        {"body": 0.9},
+    )
+    subtitles = [False, False, True, False]
+    labels, title_rows = labels_from_probs(probs, 0.5, subtitles)
+    assert title_rows == [1]
+    assert labels[2] is not Label.TITLE
+    # Only subtitles to choose from: no title at all.
+    _, rows = labels_from_probs(probs[1:3], 0.5, [True, True])
+    assert rows == []
+
+
+def test_decide_passes_over_a_subtitle_for_the_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    folded = ["网站首页", "为现代化建设凝聚力量", "——热烈祝贺会议开幕", PROSE]
+    probs = beliefs({"nav": 0.9}, {"title": 0.5}, {"title": 0.6, "body": 0.3}, {"body": 0.9})
+    monkeypatch.setattr("zhengwen.decode.beliefs", lambda x1, models: probs[: len(x1)])
+    page = decide(folded, 0.5, ())
+    assert page.title_rows == [1]
+
+
 def test_headline_over_a_byline_on_an_all_body_page() -> None:
     folded = ["", "犬儒病(上)", "胡平", "", "——当代中国的精神危机", PROSE]
     labels = [Label.OTHER] + [Label.BODY] * 2 + [Label.OTHER] + [Label.BODY] * 2
@@ -202,6 +227,8 @@ def test_headline_over_a_byline_on_an_all_body_page() -> None:
         # The first line runs on: it is text, not a headline.
         (["他回头看了看，", "胡平", PROSE], [Label.BODY] * 3),
         (["犬" * 41, "胡平", PROSE], [Label.BODY] * 3),
+        # A first line that opens with a dash is a subtitle, not a headline.
+        (["——当代中国的精神危机", "胡平", PROSE], [Label.BODY] * 3),
         # Nothing would be left as body.
         (["犬儒病(上)", "胡平"], [Label.BODY] * 2),
     ],

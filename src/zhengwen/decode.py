@@ -346,7 +346,7 @@ def byline_title(labels: list[Label], folded: list[str]) -> list[int]:
         return []
     head, name = rows[0], rows[1]
     text = folded[head]
-    if len(text) > BYLINE_TITLE_MAX_CHARS or text[-1] in _CLAUSE_END:
+    if len(text) > BYLINE_TITLE_MAX_CHARS or text[-1] in _CLAUSE_END or is_subtitle(text):
         return []
     if not lexicon.is_bare_name(folded[name]):
         return []
@@ -424,7 +424,8 @@ def _label(
     probs = beliefs(x1, models)
     if template is not None:
         probs = apply_template(probs, template)
-    labels, title_rows = labels_from_probs(probs, threshold)
+    subtitles = [is_subtitle(s) for s in folded]
+    labels, title_rows = labels_from_probs(probs, threshold, subtitles)
     blank = [i for i, s in enumerate(folded) if not has_text(s)]
     for i in blank:  # a line with no text (empty, or icon glyphs) is never body: nothing to keep
         if labels[i] is Label.BODY:
@@ -497,14 +498,27 @@ def _best_furniture(p: FloatArray) -> Label:
     return _LABELS[int(rest.argmax())]
 
 
+# A line that opens with a dash is a subtitle (副题: ——热烈祝贺…), which the
+# guidelines count as body; it is never the headline.
+_SUBTITLE_DASHES = "—―─－-–"
+
+
+def is_subtitle(folded: str) -> bool:
+    """Whether a folded line opens with a dash, as a subtitle does."""
+    return bool(folded) and folded[0] in _SUBTITLE_DASHES
+
+
 def labels_from_probs(
-    probs: FloatArray, threshold: float = DEFAULT.threshold
+    probs: FloatArray,
+    threshold: float = DEFAULT.threshold,
+    subtitles: Sequence[bool] | None = None,
 ) -> tuple[list[Label], list[int]]:
     """Turn class beliefs into one label a line, with at most one title.
 
     A line is body when its body belief reaches ``threshold``. The title is the
     most title-like line; any other line is its likeliest non-body, non-title
-    class. Gives the labels and the title's line indices. (A headline broken
+    class; ``subtitles`` marks lines that cannot be the title. Gives the labels
+    and the title's line indices. (A headline broken
     over lines is labelled on its most title-like line only: on the dev pages,
     growing the title into title-like neighbours took in the headline's echoes
     and cost more than it found.)
@@ -530,8 +544,11 @@ def labels_from_probs(
     # where its body belief is higher: a short headline right above the text
     # looks like a subheading line by line, and the title class knows better.
     if any(label is not Label.BODY for label in labels):
-        best = int(probs[:, TITLE].argmax())
-        if probs[best, TITLE] >= TITLE_MIN_PROB:
+        title_belief = probs[:, TITLE]
+        if subtitles is not None and any(subtitles):
+            title_belief = np.where(np.asarray(subtitles, dtype=bool), -1.0, title_belief)
+        best = int(title_belief.argmax())
+        if title_belief[best] >= TITLE_MIN_PROB:
             title_rows = [best]
             labels[best] = Label.TITLE
     return labels, title_rows
