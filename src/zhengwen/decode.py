@@ -241,6 +241,7 @@ def is_credit(folded: str) -> bool:
     """Whether a folded line credits a print publication (see _CREDIT)."""
     return (
         len(folded) <= CREDIT_MAX_CHARS
+        and "《" in folded
         and _CREDIT.fullmatch(folded) is not None
         and _CREDIT_DATE.search(folded) is not None
     )
@@ -318,11 +319,6 @@ def close_sections(
 
 # --- the decision for a whole page ------------------------------------------
 
-# Re-readings of the body alone before giving up on a stable body; on the dev
-# pages, most bodies are stable at once and all within this many.
-# The re-readings together read at most REFINE_ROUNDS times the page's lines,
-# so a page's cost stays in proportion to its length (a bounded factor: small
-# pages usually settle in one re-reading, some large ones use every round).
 BYLINE_TITLE_MAX_CHARS = 40  # folded characters; a longer first line is a paragraph
 _CLAUSE_END = "。！？!?；;，,、：:…"  # a line ending so goes on; a headline does not
 
@@ -341,19 +337,26 @@ def byline_title(labels: list[Label], folded: list[str]) -> list[int]:
     such a pair is settled by :func:`decide`'s re-reading, and ``clean``
     stays idempotent.
     """
-    rows = [i for i, s in enumerate(folded) if has_text(s)]
-    if len(rows) < 3 or any(labels[i] is not Label.BODY for i in rows):
+    rows = (i for i, s in enumerate(folded) if has_text(s))
+    head, name, third = next(rows, None), next(rows, None), next(rows, None)
+    if head is None or name is None or third is None:
         return []
-    head, name = rows[0], rows[1]
     text = folded[head]
     if len(text) > BYLINE_TITLE_MAX_CHARS or text[-1] in _CLAUSE_END or is_subtitle(text):
         return []
     if not lexicon.is_bare_name(folded[name]):
         return []
+    if any(lab is not Label.BODY and has_text(s) for lab, s in zip(labels, folded)):
+        return []
     labels[head], labels[name] = Label.TITLE, Label.META
     return [head]
 
 
+# Re-readings of the body alone before giving up on a stable body; on the dev
+# pages, most bodies are stable at once and all within this many.
+# The re-readings together read at most REFINE_ROUNDS times the page's lines,
+# so a page's cost stays in proportion to its length (a bounded factor: small
+# pages usually settle in one re-reading, some large ones use every round).
 REFINE_ROUNDS = 8
 
 

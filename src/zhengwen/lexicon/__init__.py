@@ -66,7 +66,8 @@ def comment_section() -> frozenset[str]:
 # prompt to sign in and comment (登录后评论, 登录并评论, 请先登录再发表评论).
 # Matched against a whole line's core (``features.line_core``); the bounded
 # repeats keep a scan linear.
-_COMMENTS = r"(?:评论|評論|留言)"
+_COMMENT_WORDS = ("评论", "評論", "留言")
+_COMMENTS = "(?:" + "|".join(_COMMENT_WORDS) + ")"
 _COUNTED = r"\d{1,7}(?:条|條|件|则|則|篇|个|個)" + _COMMENTS
 _COMMENT_SECTION_FORMS = regex.compile(
     r"(?:请|請)?先?(?:登录|登入|登陆|登錄|登陸)(?:并|並|后|後|以|再|才能|即可)?"
@@ -81,7 +82,10 @@ _COMMENT_SECTION_FORMS = regex.compile(
 
 def is_comment_section(core: str) -> bool:
     """Whether a line's core heads a reader-comment section: a listed header or a form above."""
-    return core in comment_section() or _COMMENT_SECTION_FORMS.fullmatch(core) is not None
+    if core in comment_section():
+        return True
+    # Every form ends in 评论/評論/留言: most lines are out before the pattern runs.
+    return core[-2:] in _COMMENT_WORDS and _COMMENT_SECTION_FORMS.fullmatch(core) is not None
 
 
 @cache
