@@ -23,7 +23,10 @@ package's own features (``zhengwen.features``, ``zhengwen.decode``), and:
 * ``--export``: fits both passes on all dev pages and writes
   ``src/zhengwen/model/pass1.json`` and ``pass2.json``, the models the package
   ships (``--html``: ``pass1-html.json`` and ``pass2-html.json``, which also
-  read each line's HTML facts).
+  read each line's HTML facts), and on the text path the headline ranker,
+  ``title.json`` (``zhengwen.headline``). The ranker learns from out-of-fold
+  beliefs: those of this run's ``--cv``, or else it fits the folds' models
+  first. ``--export-title`` writes the ranker alone.
 
 Needs the ``train`` extra (LightGBM, scikit-learn). Run with
 ``OPENBLAS_NUM_THREADS=1 ZHENGWEN_TRAIN_THREADS=1`` for results that repeat
@@ -31,6 +34,7 @@ exactly. Usage::
 
     python tools/train.py --cv --pred out/cv
     python tools/train.py --export
+    python tools/train.py --cv --export-title --pred out/cv
     python tools/train.py --cv --html --model gbt --pred out/cv-html
     python tools/train.py --export --html --model gbt
 """
@@ -51,7 +55,7 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 
-from zhengwen import decode
+from zhengwen import decode, headline
 from zhengwen.classify import FORMAT, MLP_FORMAT
 from zhengwen.decode import CLASSES, STACK_NAMES, beliefs, stack_features
 from zhengwen.features import ALL_NAMES, HTML_NAMES, Markup, page_features
@@ -384,8 +388,9 @@ def site_tables(pages: Sequence[Page], dev: Path) -> dict[str, list[float]]:
 TEMPLATES: dict[str, list[float]] = {}  # page name -> shares, with --template
 
 
-def cross_validate(pages: list[Page], pred: Path, k: int) -> None:
-    pred.mkdir(parents=True, exist_ok=True)
+def fold_models(pages: Sequence[Page], k: int) -> list[tuple[list[int], tuple]]:
+    """Each site-grouped fold's pages, with both passes fitted without them."""
+    out = []
     for f, fold in enumerate(site_folds(pages, k)):
         t0 = time.time()
         held = set(fold)
@@ -393,30 +398,91 @@ def cross_validate(pages: list[Page], pred: Path, k: int) -> None:
         m1, m2 = fit_both(train, k)
         if MODEL_KIND == "distilled":
             m1, m2 = distill((m1, m2), train)
+        out.append((fold, (m1, m2)))
+        print(f"fold {f}: {len(fold)} pages, {time.time() - t0:.0f}s", file=sys.stderr)
+    return out
+
+
+def oof_beliefs(pages: Sequence[Page], folds: list[tuple[list[int], tuple]]) -> list[np.ndarray]:
+    """Pass-two beliefs for every page from its fold's models (fitted without its site)."""
+    out: list[np.ndarray] = [np.empty(0)] * len(pages)
+    for fold, models in folds:
+        for i in fold:
+            out[i] = beliefs(pages[i].x1, models)
+    return out
+
+
+def cross_validate(pages: list[Page], pred: Path, k: int) -> list[np.ndarray]:
+    """Every page decided by models (and a headline ranker) fitted without its site.
+
+    The ranker learns from the other folds' out-of-fold beliefs, so it is
+    fitted once every fold's models have given theirs. Gives those beliefs.
+    """
+    pred.mkdir(parents=True, exist_ok=True)
+    folds = fold_models(pages, k)
+    oof = oof_beliefs(pages, folds)
+    for page, p in zip(pages, oof):
+        np.save(pred / f"{page.name}.npy", p)
+    for fold, models in folds:
+        held = set(fold)
+        ranker = None
+        if not HTML:
+            others = [i for i in range(len(pages)) if i not in held]
+            ranker = fit_ranker([pages[i] for i in others], [oof[i] for i in others])
         for i in fold:
             page = pages[i]
-            p2 = beliefs(page.x1, (m1, m2))
-            np.save(pred / f"{page.name}.npy", p2)
-            labels = decide(page, (m1, m2))
+            labels = decide(page, models, ranker)
             rows = "".join(f"{lab}\t{text}\n" for lab, text in zip(labels, page.lines))
             (pred / f"{page.name}.tsv").write_text(rows, encoding="utf-8")
             if page.name in TEMPLATES:
                 for with_template, sub in ((False, "without"), (True, "with")):
-                    labels = decide(page, (m1, m2), with_template)
+                    labels = decide(page, models, ranker, with_template)
                     rows = "".join(f"{lab}\t{text}\n" for lab, text in zip(labels, page.lines))
                     out = pred / "site-template" / sub
                     out.mkdir(parents=True, exist_ok=True)
                     (out / f"{page.name}.tsv").write_text(rows, encoding="utf-8")
-        print(f"fold {f}: {len(fold)} pages, {time.time() - t0:.0f}s", file=sys.stderr)
+    return oof
+
+
+RANKER_C = 1.0  # inverse L2 strength of the headline ranker, chosen by site-grouped CV
+
+
+def fit_ranker(pages: Sequence[Page], probs: Sequence[np.ndarray]) -> headline.Ranker:
+    """The headline ranker (``zhengwen.headline``) fitted on pages' out-of-fold beliefs.
+
+    Each page's candidates are rows; the gold title lines are the positives.
+    Beliefs must be out-of-fold: in-sample, the title belief alone is nearly
+    always right, and the ranker would learn nothing else.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
+    for page, p in zip(pages, probs):
+        if "title" not in page.labels:
+            continue
+        folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
+        belief = np.where([decode.is_subtitle(s) for s in folded], -1.0, p[:, decode.TITLE])
+        rows = headline.candidates(belief)
+        body = [bool(v >= DEFAULT.threshold) for v in p[:, decode.BODY]]
+        xs.append(headline.candidate_features(rows, belief, body, folded))
+        ys.extend(page.labels[i] == "title" for i in rows)
+    x = np.vstack(xs)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    model = LogisticRegression(C=RANKER_C, max_iter=2000)
+    model.fit((x - mean) / scale, np.asarray(ys))
+    return headline.Ranker(headline.NAMES, mean, scale, model.coef_[0].astype(np.float64))
 
 
 def decide(
-    page: Page, models: tuple[lgb.Booster, lgb.Booster], with_template: bool = False
+    page: Page,
+    models: tuple[lgb.Booster, lgb.Booster],
+    ranker: headline.Ranker | None,
+    with_template: bool = False,
 ) -> list[str]:
     """The package's own decision step (``zhengwen.decode.decide``), for CV scoring."""
     folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
     shares = np.asarray(TEMPLATES[page.name]) if with_template else None
-    decision = decode.decide(folded, DEFAULT.threshold, models, shares, page.markup)
+    decision = decode.decide(folded, DEFAULT.threshold, models, shares, page.markup, ranker)
     return [lab.value for lab in decision.labels]
 
 
@@ -531,6 +597,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the HTML path: pages read with their dev/html facts; --export writes "
         "pass1-html.json and pass2-html.json",
     )
+    ap.add_argument(
+        "--export-title",
+        action="store_true",
+        help="fit the headline ranker on out-of-fold beliefs (this run's --cv, or fitted "
+        "anew) and write title.json; --export includes it on the text path",
+    )
     ap.add_argument("--model", choices=("gbt", "mlp", "distilled"), default=MODEL_KIND)
     ap.add_argument(
         "--param",
@@ -566,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.template:
             TEMPLATES.update(site_tables(pages, args.dev))
             print(f"site-template shares for {len(TEMPLATES)} pages", file=sys.stderr)
-        cross_validate(pages, args.pred, args.folds)
+        oof = cross_validate(pages, args.pred, args.folds)
         if args.template:
             score_template(args.dev, args.pred / "site-template")
         report = args.pred / "score.json"
@@ -589,6 +661,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"site-grouped CV below its floors (got, floor): {below}", file=sys.stderr)
                 return 1
             print("site-grouped CV at or above its floors", file=sys.stderr)
+    if (args.export or args.export_title) and not HTML:
+        if not args.cv:
+            oof = oof_beliefs(pages, fold_models(pages, args.folds))
+        ranker = fit_ranker(pages, oof)
+        text = json.dumps(ranker.to_dict(), indent=1) + "\n"
+        (args.model_dir / "title.json").write_text(text, encoding="utf-8")
     if args.export:
         m1, m2 = fit_both(pages, args.folds)
         if MODEL_KIND == "distilled":

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from zhengwen import classify, decode, metadata, reasons
+from zhengwen import classify, decode, headline, metadata, reasons
 from zhengwen.decode import STACK_NAMES
 from zhengwen.features import ALL_NAMES, HTML_NAMES, Markup
 from zhengwen.model import Document, Label, Line
@@ -66,7 +66,11 @@ def _extract(
             raise ValueError(f"template has {shares.size} shares for {len(raw)} lines")
     if markup is not None and not (len(markup.link_chars) == len(markup.block) == len(raw)):
         raise ValueError(f"markup has {len(markup.block)} lines for {len(raw)} lines of text")
-    page = decode.decide(folded, opts.threshold, _models(markup is not None), shares, markup)
+    html = markup is not None
+    # The headline ranker was fitted on the text path's beliefs; the HTML
+    # path's models read <title> and <h1> and choose better on their own.
+    ranker = None if html else headline.load()
+    page = decode.decide(folded, opts.threshold, _models(html), shares, markup, ranker)
     why = reasons.explain(folded, page)
     lines = [
         Line(i, raw[i], page.labels[i], float(page.body_belief[i]), why[i]) for i in range(len(raw))

@@ -19,6 +19,7 @@ import regex
 
 from zhengwen import lexicon
 from zhengwen.features import FloatArray, Markup, col, line_core, page_features
+from zhengwen.headline import Ranker
 from zhengwen.model import Label
 from zhengwen.normalize import has_text
 from zhengwen.options import DEFAULT
@@ -422,13 +423,14 @@ def _label(
     models: Sequence[Model],
     template: FloatArray | None = None,
     markup: Markup | None = None,
+    ranker: Ranker | None = None,
 ) -> tuple[list[Label], FloatArray, list[int], FloatArray, int | None]:
     x1 = page_features(folded, markup)
     probs = beliefs(x1, models)
     if template is not None:
         probs = apply_template(probs, template)
     subtitles = [is_subtitle(s) for s in folded]
-    labels, title_rows = labels_from_probs(probs, threshold, subtitles)
+    labels, title_rows = labels_from_probs(probs, threshold, subtitles, ranker, folded)
     blank = [i for i, s in enumerate(folded) if not has_text(s)]
     for i in blank:  # a line with no text (empty, or icon glyphs) is never body: nothing to keep
         if labels[i] is Label.BODY:
@@ -448,6 +450,7 @@ def decide(
     models: Sequence[Model],
     template: FloatArray | None = None,
     markup: Markup | None = None,
+    ranker: Ranker | None = None,
 ) -> PageDecision:
     """Label a page's lines (folded texts), then make its body stable.
 
@@ -457,9 +460,13 @@ def decide(
     stable. So ``clean(clean(x)) == clean(x)``, and a body with no furniture
     around it comes back whole. ``template`` holds each line's site-template
     share (see apply_template), or is None; ``markup`` the page's HTML facts
-    (the models must then be the ones trained with them).
+    (the models must then be the ones trained with them); ``ranker`` chooses
+    the headline among the most title-like lines (see ``zhengwen.headline``),
+    or, when None, the most title-like line is the headline.
     """
-    labels, probs, title_rows, x1, header = _label(folded, threshold, models, template, markup)
+    labels, probs, title_rows, x1, header = _label(
+        folded, threshold, models, template, markup, ranker
+    )
     given_up: list[int] = []
     for _ in range(REFINE_ROUNDS):
         rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
@@ -468,7 +475,7 @@ def decide(
         sub = None if template is None else template[rows]
         sub_markup = None if markup is None else markup.subset(rows)
         again, again_probs, _, _, _ = _label(
-            [folded[i] for i in rows], threshold, models, sub, sub_markup
+            [folded[i] for i in rows], threshold, models, sub, sub_markup, ranker
         )
         # A line the re-reading took as the title but believes to be body is
         # kept: read alone the body has no headline, and the title goes to
@@ -515,13 +522,16 @@ def labels_from_probs(
     probs: FloatArray,
     threshold: float = DEFAULT.threshold,
     subtitles: Sequence[bool] | None = None,
+    ranker: Ranker | None = None,
+    folded: Sequence[str] = (),
 ) -> tuple[list[Label], list[int]]:
     """Turn class beliefs into one label a line, with at most one title.
 
     A line is body when its body belief reaches ``threshold``. The title is the
-    most title-like line; any other line is its likeliest non-body, non-title
-    class; ``subtitles`` marks lines that cannot be the title. Gives the labels
-    and the title's line indices. (A headline broken
+    most title-like line, or with ``ranker`` its choice among the most
+    title-like lines (it reads the lines' texts, ``folded``); any other line is
+    its likeliest non-body, non-title class; ``subtitles`` marks lines that
+    cannot be the title. Gives the labels and the title's line indices. (A headline broken
     over lines is labelled on its most title-like line only: on the dev pages,
     growing the title into title-like neighbours took in the headline's echoes
     and cost more than it found.)
@@ -552,6 +562,8 @@ def labels_from_probs(
             title_belief = np.where(np.asarray(subtitles, dtype=bool), -1.0, title_belief)
         best = int(title_belief.argmax())
         if title_belief[best] >= TITLE_MIN_PROB:
+            if ranker is not None:
+                best = ranker.choose(title_belief, [lab is Label.BODY for lab in labels], folded)
             title_rows = [best]
             labels[best] = Label.TITLE
     return labels, title_rows

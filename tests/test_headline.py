@@ -1,0 +1,104 @@
+"""The headline ranker: its candidates, its features, its packaged weights."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from zhengwen import headline
+from zhengwen.decode import CLASSES, labels_from_probs
+from zhengwen.model import Label
+
+PROSE = "记者从市交通运输局获悉，地铁五号线二期工程今天正式开通运营，沿线居民出行更加便利。"
+# A Q&A page: its question above the answers, and a related question below
+# them that the line beliefs find more title-like.
+PAGE = [
+    "首页",
+    "地铁五号线二期开通了吗？",
+    PROSE,
+    "五号线二期开通以后，从城东到火车站只要二十分钟。",
+    "地铁票价没有变化，沿线新设了八个站。",
+    "相关问题",
+    "周末去哪里吃火锅比较好？",
+]
+
+
+def beliefs(rows: list[dict[str, float]]) -> np.ndarray:
+    out = np.zeros((len(rows), len(CLASSES)))
+    for i, row in enumerate(rows):
+        for name, p in row.items():
+            out[i, CLASSES.index(name)] = p
+        out[i, CLASSES.index("other")] += 1.0 - out[i].sum()
+    return out
+
+
+PROBS = beliefs(
+    [
+        {"nav": 0.9},
+        {"title": 0.3, "nav": 0.5},
+        {"body": 0.95},
+        {"body": 0.9},
+        {"body": 0.9},
+        {"related": 0.9},
+        {"title": 0.6, "related": 0.3},
+    ]
+)
+
+
+def test_han_pairs_stay_within_runs_of_han() -> None:
+    assert headline.han_pairs("地铁A线开通，开通") == {"地铁": 1, "线开": 1, "开通": 2}
+    assert not headline.han_pairs("abc")
+
+
+def test_candidates_best_first_without_excluded_lines() -> None:
+    belief = np.array([0.1, 0.5, -1.0, 0.5, 0.0])
+    assert headline.candidates(belief) == [1, 3, 0, 4]
+    many = np.linspace(0.0, 1.0, 40)
+    assert headline.candidates(many) == list(range(39, 39 - headline.CANDIDATES, -1))
+
+
+def test_candidate_features() -> None:
+    belief = PROBS[:, CLASSES.index("title")]
+    body = [False, False, True, True, True, False, False]
+    x = headline.candidate_features([6, 1], belief, body, PAGE)
+    names = headline.NAMES
+    related, question = x
+    assert question[names.index("belief_gap")] == pytest.approx(np.log(0.3 / 0.6))
+    assert related[names.index("belief_gap")] == 0.0
+    # 地铁, 铁五, 五号, 号线, 线二, 二期, 期开, 开通 recur in the answers; 通了, 了吗 do not.
+    assert question[names.index("body_overlap")] == pytest.approx(8 / 10)
+    assert related[names.index("body_overlap")] == 0.0
+    assert question[names.index("lines_to_body")] == 1
+    assert related[names.index("lines_to_body")] == headline.LINES_TO_BODY_CAP
+    assert related[names.index("log_body_above")] == pytest.approx(np.log1p(3))
+    # A body line's own pairs are no evidence for itself.
+    x = headline.candidate_features([2], belief, body, PAGE)
+    assert 0.0 < x[0, names.index("body_overlap")] < 1.0
+
+
+def test_the_packaged_ranker_picks_the_question_over_a_related_one() -> None:
+    subtitles = [False] * len(PAGE)
+    _, plain = labels_from_probs(PROBS, 0.5, subtitles)
+    assert plain == [6]  # by belief alone, the related question
+    labels, rows = labels_from_probs(PROBS, 0.5, subtitles, headline.load(), PAGE)
+    assert rows == [1]
+    assert labels[1] is Label.TITLE and labels[6] is Label.RELATED
+
+
+def test_ranker_round_trip_and_rejects() -> None:
+    ranker = headline.load()
+    assert ranker.features == headline.NAMES
+    data = ranker.to_dict()
+    again = headline.from_dict(json.loads(json.dumps(data)))
+    assert np.array_equal(again.coef, ranker.coef)
+    for key, value, match in (
+        ("format", "zhengwen-trees/1", "format"),
+        ("features", list(headline.NAMES[:-1]), "reads"),
+        ("coef", [1.0, 2.0], "each hold"),
+        ("scale", [1.0, 1.0, 0.0, 1.0, 1.0], "positive"),
+        ("mean", [float("nan")] * 5, "finite"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            headline.from_dict({**data, key: value})
