@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from beliefs import beliefs
 from zhengwen import reasons
 from zhengwen.decode import (
-    CLASSES,
     PageDecision,
     byline_title,
     close_sections,
@@ -21,16 +21,6 @@ from zhengwen.decode import (
 from zhengwen.features import page_features
 from zhengwen.model import Label
 from zhengwen.normalize import feature_text
-
-
-def beliefs(*rows: dict[str, float]) -> np.ndarray:
-    """A belief matrix from per-line {class: probability}; the rest goes to 'other'."""
-    out = np.zeros((len(rows), len(CLASSES)))
-    for i, row in enumerate(rows):
-        for name, p in row.items():
-            out[i, CLASSES.index(name)] = p
-        out[i, CLASSES.index("other")] += 1.0 - out[i].sum()
-    return out
 
 
 def test_heaviest_run() -> None:

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from beliefs import beliefs
 from zhengwen import headline
 from zhengwen.decode import CLASSES, labels_from_probs
 from zhengwen.model import Label
@@ -25,25 +26,14 @@ PAGE = [
 ]
 
 
-def beliefs(rows: list[dict[str, float]]) -> np.ndarray:
-    out = np.zeros((len(rows), len(CLASSES)))
-    for i, row in enumerate(rows):
-        for name, p in row.items():
-            out[i, CLASSES.index(name)] = p
-        out[i, CLASSES.index("other")] += 1.0 - out[i].sum()
-    return out
-
-
 PROBS = beliefs(
-    [
-        {"nav": 0.9},
-        {"title": 0.3, "nav": 0.5},
-        {"body": 0.95},
-        {"body": 0.9},
-        {"body": 0.9},
-        {"related": 0.9},
-        {"title": 0.6, "related": 0.3},
-    ]
+    {"nav": 0.9},
+    {"title": 0.3, "nav": 0.5},
+    {"body": 0.95},
+    {"body": 0.9},
+    {"body": 0.9},
+    {"related": 0.9},
+    {"title": 0.6, "related": 0.3},
 )
 
 

@@ -21,11 +21,11 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
-from itertools import chain
-from operator import add
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import chain
+from operator import add
 from typing import Any
 
 import numpy as np
