@@ -53,6 +53,22 @@ def test_han_beyond_bmp_and_lone_surrogates() -> None:
     assert x[1, col("chars")] == 3
 
 
+def test_prose_overlap_counts_pairs_found_in_other_prose_lines() -> None:
+    lines = [
+        "地铁五号线二期开通了吗？",
+        "记者从市交通运输局获悉，地铁五号线二期工程今天正式开通运营，沿线居民出行更加便利。",
+        "周末去哪里吃火锅比较好？",
+        "地铁五号线",
+    ]
+    x = line_features(lines)[:, col("prose_overlap")]
+    # 地铁 铁五 五号 号线 线二 二期 开通 of 10 pairs recur in the prose line; none of the link's do.
+    assert x[0] == pytest.approx(7 / 10)
+    assert x[2] == 0.0
+    assert x[3] == 1.0
+    # The prose line's own pairs do not count for it: no other prose line.
+    assert x[1] == 0.0
+
+
 def test_page_features_shape_and_finite() -> None:
     lines = split_lines("首页\n新闻\n\n标题\n正文第一段，内容很长。\n上一篇")
     x = page_features([feature_text(s, 100) for s in lines])

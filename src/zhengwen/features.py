@@ -205,6 +205,7 @@ NAMES: tuple[str, ...] = (
     "page_han",
     "han_rank",
     "head_echo",
+    "prose_overlap",
 )
 _COL = {name: i for i, name in enumerate(NAMES)}
 N_BASE = len(NAMES)
@@ -359,6 +360,8 @@ def line_features(folded: list[str]) -> FloatArray:
         if len(s) >= MIN_ECHO_CHARS:
             x[i, col("head_echo")] = sum(1 for j, h in top if j != i and (s in h or h in s))
 
+    x[:, col("prose_overlap")] = _prose_overlap(codes, classes[:-1], line_of, x)
+
     # Where the line sits on the page.
     x[:, col("position")] = np.arange(n) / max(n - 1, 1)
     total_han = float(han.sum())
@@ -367,6 +370,39 @@ def line_features(folded: list[str]) -> FloatArray:
     x[:, col("page_han")] = total_han
     x[:, col("han_rank")] = han / max(float(han.max()), 1.0)
     return x
+
+
+PROSE_HAN = 15  # Han characters, with PROSE_PUNCT, that make a line prose
+PROSE_PUNCT = 0.02  # share of sentence and clause marks among the line's characters
+
+
+def _prose_overlap(
+    codes: npt.NDArray[np.uint32],
+    classes: npt.NDArray[np.uint8],
+    line_of: npt.NDArray[np.int64],
+    x: FloatArray,
+) -> FloatArray:
+    """Per line, the share of its pairs of adjacent Han characters found in the page's
+    other prose lines: a headline's words recur in its article, a link's seldom do."""
+    n = x.shape[0]
+    out = np.zeros(n)
+    is_han = (classes == HAN) | (classes == HAN_FUNC)
+    at = np.flatnonzero(is_han[:-1] & is_han[1:])  # a pair starts here (never across lines)
+    if len(at) == 0:
+        return out
+    pair = codes[at].astype(np.int64) << 21 | codes[at + 1].astype(np.int64)
+    line = line_of[at]
+    # Each (pair, line) once.
+    key = np.unique(pair * n + line)
+    pair, line = key // n, key % n
+    prose = (x[:, col("han")] >= PROSE_HAN) & (x[:, col("punct_ratio")] >= PROSE_PUNCT)
+    uniq, inverse = np.unique(pair, return_inverse=True)
+    in_prose = np.bincount(inverse, weights=prose[line], minlength=len(uniq))
+    elsewhere = in_prose[inverse] - prose[line] > 0
+    found = np.bincount(line, weights=elsewhere, minlength=n)
+    total = np.bincount(line, minlength=n)
+    np.divide(found, total, out=out, where=total > 0)
+    return out
 
 
 # --- context: the same evidence summed over windows ------------------------
