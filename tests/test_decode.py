@@ -109,6 +109,22 @@ def test_pager_word_closes_the_article_with_the_likeliest_furniture() -> None:
     assert labels == [Label.BODY, Label.PAGER, Label.COMMENT]
 
 
+def test_a_header_with_almost_no_body_above_it_heads_a_sidebar() -> None:
+    # A blog: a stray sidebar line read as body, 最新评论 over the recent
+    # comments, then the post and its own comments. The post starts below the
+    # sidebar's header, which has almost none of the body's text above it; the
+    # comment count under the post closes it instead.
+    post = "这篇博文的正文写得很长，讲了作者这几年在城市里生活和工作的种种经历与感受。" * 3
+    folded = ["侧栏", "最新评论", post, post, post, post, "共3篇评论", "说得好，我也这样想。"]
+    b, n = Label.BODY, Label.NAV
+    labels, header = _close(folded, [b, n, b, b, b, b, n, b])
+    assert header == 6
+    assert labels == [b, n, b, b, b, b, Label.COMMENT, Label.COMMENT]
+    # With a paragraph of the article above it, the same header closes the article.
+    labels, header = _close([post, *folded[1:]], [b, n, b, b, b, b, n, b])
+    assert header == 1
+
+
 @pytest.mark.parametrize(
     "header", ["【网友评论】", "查看全部13条评论", "登录并评论", "《标题》已有1件评论"]
 )
