@@ -26,7 +26,8 @@ package's own features (``zhengwen.features``, ``zhengwen.decode``), and:
   read each line's HTML facts), and on the text path the headline ranker,
   ``title.json`` (``zhengwen.headline``). The ranker learns from out-of-fold
   beliefs: those of this run's ``--cv``, or else it fits the folds' models
-  first. ``--export-title`` writes the ranker alone.
+  first, unless ``--beliefs PRED`` names an earlier ``--cv`` run's beliefs.
+  ``--export-title`` writes the ranker alone.
 
 Needs the ``train`` extra (LightGBM, scikit-learn). Run with
 ``OPENBLAS_NUM_THREADS=1 ZHENGWEN_TRAIN_THREADS=1`` for results that repeat
@@ -603,6 +604,13 @@ def main(argv: list[str] | None = None) -> int:
         help="fit the headline ranker on out-of-fold beliefs (this run's --cv, or fitted "
         "anew) and write title.json; --export includes it on the text path",
     )
+    ap.add_argument(
+        "--beliefs",
+        type=Path,
+        metavar="PRED",
+        help="with --export or --export-title and no --cv: the out-of-fold beliefs for the "
+        "ranker are PRED/<page>.npy, as an earlier --cv run with the same code wrote them",
+    )
     ap.add_argument("--model", choices=("gbt", "mlp", "distilled"), default=MODEL_KIND)
     ap.add_argument(
         "--param",
@@ -662,7 +670,9 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print("site-grouped CV at or above its floors", file=sys.stderr)
     if (args.export or args.export_title) and not HTML:
-        if not args.cv:
+        if args.beliefs is not None:
+            oof = [np.load(args.beliefs / f"{p.name}.npy") for p in pages]
+        elif not args.cv:
             oof = oof_beliefs(pages, fold_models(pages, args.folds))
         ranker = fit_ranker(pages, oof)
         text = json.dumps(ranker.to_dict(), indent=1) + "\n"

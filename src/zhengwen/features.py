@@ -391,14 +391,13 @@ def _prose_overlap(
     if len(at) == 0:
         return out
     pair = codes[at].astype(np.int64) << 21 | codes[at + 1].astype(np.int64)
-    line = line_of[at]
-    # Each (pair, line) once.
-    key = np.unique(pair * n + line)
+    # Pairs as small ids (fewer than the page's characters), then each (pair, line) once.
+    uniq, pair = np.unique(pair, return_inverse=True)
+    key = np.unique(pair * n + line_of[at])
     pair, line = key // n, key % n
     prose = (x[:, col("han")] >= PROSE_HAN) & (x[:, col("punct_ratio")] >= PROSE_PUNCT)
-    uniq, inverse = np.unique(pair, return_inverse=True)
-    in_prose = np.bincount(inverse, weights=prose[line], minlength=len(uniq))
-    elsewhere = in_prose[inverse] - prose[line] > 0
+    in_prose = np.bincount(pair, weights=prose[line], minlength=len(uniq))
+    elsewhere = in_prose[pair] - prose[line] > 0
     found = np.bincount(line, weights=elsewhere, minlength=n)
     total = np.bincount(line, minlength=n)
     np.divide(found, total, out=out, where=total > 0)
