@@ -69,6 +69,19 @@ def test_prose_overlap_counts_pairs_found_in_other_prose_lines() -> None:
     assert x[1] == 0.0
 
 
+def test_prose_overlap_on_pages_of_millions_of_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past PAIR_KEY_MAX_LINES the pairs are numbered first; the figures stay the same.
+    lines = [
+        "地铁五号线二期开通了吗？",
+        "记者获悉，地铁五号线二期工程今天正式开通运营，沿线居民出行更加便利。",
+    ]
+    lines = lines * 3 + ["周末去哪里吃火锅比较好？", ""]
+    direct = line_features(lines)[:, col("prose_overlap")]
+    monkeypatch.setattr("zhengwen.features.PAIR_KEY_MAX_LINES", 1)
+    assert np.array_equal(line_features(lines)[:, col("prose_overlap")], direct)
+    assert direct[0] > 0
+
+
 def test_page_features_shape_and_finite() -> None:
     lines = split_lines("首页\n新闻\n\n标题\n正文第一段，内容很长。\n上一篇")
     x = page_features([feature_text(s, 100) for s in lines])

@@ -374,6 +374,7 @@ def line_features(folded: list[str]) -> FloatArray:
 
 PROSE_HAN = 15  # Han characters, with PROSE_PUNCT, that make a line prose
 PROSE_PUNCT = 0.02  # share of sentence and clause marks among the line's characters
+PAIR_KEY_MAX_LINES = 1 << 21  # a pair of code points (42 bits) times the line count fits 63 bits
 
 
 def _prose_overlap(
@@ -391,13 +392,17 @@ def _prose_overlap(
     if len(at) == 0:
         return out
     pair = codes[at].astype(np.int64) << 21 | codes[at + 1].astype(np.int64)
-    # Pairs as small ids (fewer than the page's characters), then each (pair, line) once.
-    uniq, pair = np.unique(pair, return_inverse=True)
-    key = np.unique(pair * n + line_of[at])
-    pair, line = key // n, key % n
+    if n >= PAIR_KEY_MAX_LINES:  # number the pairs first, so that the keys fit 63 bits
+        pair = np.unique(pair, return_inverse=True)[1]
+    # Each (pair, line) once, sorted by pair: one sort for the whole page.
+    pair, line = np.divmod(np.unique(pair * n + line_of[at]), n)
+    new = np.empty(len(pair), dtype=bool)
+    new[0] = True
+    np.not_equal(pair[1:], pair[:-1], out=new[1:])
+    group = np.cumsum(new) - 1
     prose = (x[:, col("han")] >= PROSE_HAN) & (x[:, col("punct_ratio")] >= PROSE_PUNCT)
-    in_prose = np.bincount(pair, weights=prose[line], minlength=len(uniq))
-    elsewhere = in_prose[pair] - prose[line] > 0
+    in_prose = np.bincount(group, weights=prose[line])
+    elsewhere = in_prose[group] - prose[line] > 0
     found = np.bincount(line, weights=elsewhere, minlength=n)
     total = np.bincount(line, minlength=n)
     np.divide(found, total, out=out, where=total > 0)
