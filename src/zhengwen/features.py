@@ -377,6 +377,11 @@ PROSE_PUNCT = 0.02  # share of sentence and clause marks among the line's charac
 PAIR_KEY_MAX_LINES = 1 << 21  # a pair of code points (42 bits) times the line count fits 63 bits
 
 
+def _is_prose(x: FloatArray) -> npt.NDArray[np.bool_]:
+    """Lines of running text: enough Han characters, and punctuation among them."""
+    return (x[:, col("han")] >= PROSE_HAN) & (x[:, col("punct_ratio")] >= PROSE_PUNCT)
+
+
 def _prose_overlap(
     codes: npt.NDArray[np.uint32],
     classes: npt.NDArray[np.uint8],
@@ -400,7 +405,7 @@ def _prose_overlap(
     new[0] = True
     np.not_equal(pair[1:], pair[:-1], out=new[1:])
     group = np.cumsum(new) - 1
-    prose = (x[:, col("han")] >= PROSE_HAN) & (x[:, col("punct_ratio")] >= PROSE_PUNCT)
+    prose = _is_prose(x)
     in_prose = np.bincount(group, weights=prose[line])
     elsewhere = in_prose[group] - prose[line] > 0
     found = np.bincount(line, weights=elsewhere, minlength=n)
@@ -420,7 +425,7 @@ _DIR_WIDTHS = (3, 10)
 
 def _series(x: FloatArray) -> dict[str, FloatArray]:
     han = x[:, col("han")]
-    prose = ((han >= 15) & (x[:, col("punct_ratio")] >= 0.02)).astype(np.float64)
+    prose = _is_prose(x).astype(np.float64)
     lex_any = sum(
         x[:, col(f"lex_exact_{k}")] + x[:, col(f"lex_start_{k}")]
         for k in _LEX
