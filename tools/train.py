@@ -463,9 +463,9 @@ def fit_ranker(pages: Sequence[Page], probs: Sequence[np.ndarray]) -> headline.R
             continue
         folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
         belief = np.where([decode.is_subtitle(s) for s in folded], -1.0, p[:, decode.TITLE])
-        rows = headline.candidates(belief)
         body = [bool(v >= DEFAULT.threshold) for v in p[:, decode.BODY]]
-        xs.append(headline.candidate_features(rows, belief, body, folded))
+        rows, x = headline.candidate_table(belief, body, folded)
+        xs.append(x)
         ys.extend(page.labels[i] == "title" for i in rows)
     x = np.vstack(xs)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9

@@ -92,6 +92,14 @@ def candidate_features(
     return out
 
 
+def candidate_table(
+    title_belief: FloatArray, body: Sequence[bool], folded: Sequence[str]
+) -> tuple[list[int], FloatArray]:
+    """A page's candidate rows and their features: what the ranker reads and is fitted on."""
+    rows = candidates(title_belief)
+    return rows, candidate_features(rows, title_belief, body, folded)
+
+
 @dataclass(frozen=True)
 class Ranker:
     """A linear score over standardised candidate features; the best score wins."""
@@ -103,10 +111,9 @@ class Ranker:
 
     def choose(self, title_belief: FloatArray, body: Sequence[bool], folded: Sequence[str]) -> int:
         """The row of the headline among the candidates (``title_belief`` must have one)."""
-        rows = candidates(title_belief)
+        rows, x = candidate_table(title_belief, body, folded)
         if len(rows) == 1:
             return rows[0]
-        x = candidate_features(rows, title_belief, body, folded)
         scores = ((x - self.mean) / self.scale) @ self.coef
         return rows[int(np.argmax(scores))]  # ties go to the more title-like line
 
