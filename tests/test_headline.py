@@ -51,8 +51,9 @@ def test_candidates_best_first_without_excluded_lines() -> None:
 
 def test_candidate_features() -> None:
     belief = PROBS[:, CLASSES.index("title")]
+    meta = PROBS[:, CLASSES.index("meta")]
     body = [False, False, True, True, True, False, False]
-    x = headline.candidate_features([6, 1], belief, body, PAGE)
+    x = headline.candidate_features([6, 1], belief, meta, body, PAGE)
     names = headline.NAMES
     related, question = x
     assert question[names.index("belief_gap")] == pytest.approx(np.log(0.3 / 0.6))
@@ -63,8 +64,12 @@ def test_candidate_features() -> None:
     assert question[names.index("lines_to_body")] == 1
     assert related[names.index("lines_to_body")] == headline.LINES_TO_BODY_CAP
     assert related[names.index("log_body_above")] == pytest.approx(np.log1p(3))
+    assert related[names.index("meta_below")] == 0.0  # the last line: nothing below
+    dated = np.where(np.arange(len(PAGE)) == 2, 0.7, 0.0)  # as if a date sat below the question
+    x = headline.candidate_features([1, 2], belief, dated, body, PAGE)
+    assert x[:, names.index("meta_below")].tolist() == [0.7, 0.0]
     # A body line's own pairs are no evidence for itself.
-    x = headline.candidate_features([2], belief, body, PAGE)
+    x = headline.candidate_features([2], belief, meta, body, PAGE)
     assert 0.0 < x[0, names.index("body_overlap")] < 1.0
 
 
@@ -87,8 +92,8 @@ def test_ranker_round_trip_and_rejects() -> None:
         ("format", "zhengwen-trees/1", "format"),
         ("features", list(headline.NAMES[:-1]), "reads"),
         ("coef", [1.0, 2.0], "each hold"),
-        ("scale", [1.0, 1.0, 0.0, 1.0, 1.0], "positive"),
-        ("mean", [float("nan")] * 5, "finite"),
+        ("scale", [1.0, 1.0, 0.0, 1.0, 1.0, 1.0], "positive"),
+        ("mean", [float("nan")] * 6, "finite"),
     ):
         with pytest.raises(ValueError, match=match):
             headline.from_dict({**data, key: value})

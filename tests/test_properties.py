@@ -60,6 +60,26 @@ def test_clean_is_idempotent_on_shuffled_seed(seed: int) -> None:
         assert zhengwen.clean(once) == once
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_blank_lines_change_no_label(seed: int) -> None:
+    from conftest import FIXTURES
+
+    lines = (FIXTURES / "seed.txt").read_text(encoding="utf-8").split("\n")
+    rng = random.Random(seed)
+    lines = lines[rng.randint(0, 20) : rng.randint(40, len(lines))]
+    padded: list[str] = []
+    for line in lines:
+        padded.append(line)
+        padded.extend(rng.choice(["", " ", "\u3000", "\u200b"]) for _ in range(rng.randint(0, 2)))
+    plain = zhengwen.extract("\n".join(lines))
+    spaced = zhengwen.extract("\n".join(padded))
+    text_lines = [ln for ln in spaced.lines if ln.text.strip(" \u3000\u200b")]
+    assert [(ln.text, ln.label) for ln in text_lines] == [(ln.text, ln.label) for ln in plain.lines]
+    assert all(ln.label is zhengwen.Label.OTHER for ln in spaced.lines if ln not in text_lines)
+    assert (spaced.body, spaced.title, spaced.date) == (plain.body, plain.title, plain.date)
+
+
 def test_clean_is_idempotent_on_seed(seed_text: str) -> None:
     once = zhengwen.clean(seed_text)
     assert once

@@ -38,6 +38,7 @@ CLASSES: tuple[str, ...] = (
 )
 BODY = 0
 TITLE = CLASSES.index("title")
+META = CLASSES.index("meta")
 _LABELS = tuple(Label(c) for c in CLASSES)
 # A page's most title-like line is its title if the model gives it at least
 # this probability. On the dev pages' CV beliefs, the most title-like line is
@@ -395,6 +396,25 @@ class PageDecision:
     dropped: list[int]  # body lines the re-reading of the body alone gave up
     section_header: int | None = None  # the line that closed the article (see close_sections)
 
+    def spread(self, rows: Sequence[int], n: int) -> PageDecision:
+        """This decision for lines ``rows`` of an ``n``-line page; the other lines are blank."""
+        labels = [Label.OTHER] * n
+        body_belief = np.zeros(n)
+        features = np.zeros((n, self.features.shape[1]))
+        for j, i in enumerate(rows):
+            labels[i] = self.labels[j]
+        body_belief[rows] = self.body_belief
+        features[rows] = self.features
+        header = None if self.section_header is None else rows[self.section_header]
+        return PageDecision(
+            labels,
+            body_belief,
+            [rows[j] for j in self.title_rows],
+            features,
+            [rows[j] for j in self.dropped],
+            header,
+        )
+
 
 def beliefs(x1: FloatArray, models: Sequence[Model]) -> FloatArray:
     """Pass one on the base features, pass two on them and pass one's beliefs."""
@@ -480,7 +500,23 @@ def decide(
     (the models must then be the ones trained with them); ``ranker`` chooses
     the headline among the most title-like lines (see ``zhengwen.headline``),
     or, when None, the most title-like line is the headline.
+
+    Blank lines (nothing left once whitespace and invisible characters are
+    folded away) are set aside first and labelled ``other``: a scraper that
+    puts an empty line between text nodes gives the same labels as one that
+    does not.
     """
+    rows = [i for i, s in enumerate(folded) if s]
+    if len(rows) < len(folded):
+        page = decide(
+            [folded[i] for i in rows],
+            threshold,
+            models,
+            None if template is None else template[rows],
+            None if markup is None else markup.subset(rows),
+            ranker,
+        )
+        return page.spread(rows, len(folded))
     labels, probs, title_rows, x1, header = _label(
         folded, threshold, models, template, markup, ranker
     )
@@ -580,7 +616,8 @@ def labels_from_probs(
         best = int(title_belief.argmax())
         if title_belief[best] >= TITLE_MIN_PROB:
             if ranker is not None:
-                best = ranker.choose(title_belief, [lab is Label.BODY for lab in labels], folded)
+                body_rows = [lab is Label.BODY for lab in labels]
+                best = ranker.choose(title_belief, probs[:, META], body_rows, folded)
             title_rows = [best]
             labels[best] = Label.TITLE
     return labels, title_rows

@@ -6,7 +6,8 @@ headline does that a related link, a nav line or a sidebar heading does not:
 
 * it names what the article is about, so its words recur in the article
   (here: the share of its Han character pairs found in the body lines);
-* it sits just above where the article begins.
+* it sits just above where the article begins, often right above its
+  date, source or byline (the line below it is meta).
 
 A small logistic ranker reads these beside the title belief for the
 ``CANDIDATES`` most title-like lines and picks the best. Its weights are a
@@ -44,6 +45,7 @@ NAMES: tuple[str, ...] = (
     "body_overlap",  # share of the line's Han character pairs that recur in the body lines
     "lines_to_body",  # lines down to the next body line (capped)
     "log_body_above",  # log(1 + body lines above it)
+    "meta_below",  # the meta belief of the line below it
 )
 
 _HAN = regex.compile(r"\p{Han}+")
@@ -64,7 +66,11 @@ def candidates(title_belief: FloatArray) -> list[int]:
 
 
 def candidate_features(
-    rows: Sequence[int], title_belief: FloatArray, body: Sequence[bool], folded: Sequence[str]
+    rows: Sequence[int],
+    title_belief: FloatArray,
+    meta_belief: FloatArray,
+    body: Sequence[bool],
+    folded: Sequence[str],
 ) -> FloatArray:
     """One row of ``NAMES`` per candidate line ``rows`` (best first)."""
     body_rows = [i for i, b in enumerate(body) if b]
@@ -88,16 +94,17 @@ def candidate_features(
             overlap,
             min(to_body, LINES_TO_BODY_CAP),
             math.log1p(above),
+            float(meta_belief[i + 1]) if i + 1 < len(meta_belief) else 0.0,
         )
     return out
 
 
 def candidate_table(
-    title_belief: FloatArray, body: Sequence[bool], folded: Sequence[str]
+    title_belief: FloatArray, meta_belief: FloatArray, body: Sequence[bool], folded: Sequence[str]
 ) -> tuple[list[int], FloatArray]:
     """A page's candidate rows and their features: what the ranker reads and is fitted on."""
     rows = candidates(title_belief)
-    return rows, candidate_features(rows, title_belief, body, folded)
+    return rows, candidate_features(rows, title_belief, meta_belief, body, folded)
 
 
 @dataclass(frozen=True)
@@ -109,9 +116,15 @@ class Ranker:
     scale: FloatArray
     coef: FloatArray
 
-    def choose(self, title_belief: FloatArray, body: Sequence[bool], folded: Sequence[str]) -> int:
+    def choose(
+        self,
+        title_belief: FloatArray,
+        meta_belief: FloatArray,
+        body: Sequence[bool],
+        folded: Sequence[str],
+    ) -> int:
         """The row of the headline among the candidates (``title_belief`` must have one)."""
-        rows, x = candidate_table(title_belief, body, folded)
+        rows, x = candidate_table(title_belief, meta_belief, body, folded)
         if len(rows) == 1:
             return rows[0]
         scores = ((x - self.mean) / self.scale) @ self.coef
