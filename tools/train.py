@@ -50,7 +50,7 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightgbm as lgb
@@ -60,7 +60,7 @@ from zhengwen import decode, headline
 from zhengwen.classify import FORMAT, MLP_FORMAT
 from zhengwen.decode import CLASSES, STACK_NAMES, beliefs, stack_features
 from zhengwen.features import ALL_NAMES, HTML_NAMES, Markup, page_features
-from zhengwen.normalize import feature_text, split_lines
+from zhengwen.normalize import feature_text
 from zhengwen.options import DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,33 +99,6 @@ class Page:
     labels: list[str]
     x1: np.ndarray  # base + context features (+ HTML features with --html)
     markup: Markup | None = None
-    # Where the lines sit in the labelled file, when it has blank lines
-    # (``decode.decide`` sets those aside; so do the models' training data).
-    rows: list[int] | None = None
-    file_lines: list[str] | None = None  # the labelled file's lines, blank ones too
-
-    def spread(self, values: list[str], blank: str) -> list[str]:
-        """Per line of the labelled file: ``values`` on the page's lines, ``blank`` elsewhere."""
-        if self.rows is None or self.file_lines is None:
-            return values
-        out = [blank] * len(self.file_lines)
-        for i, v in zip(self.rows, values):
-            out[i] = v
-        return out
-
-    def write(self, path: Path, labels: list[str]) -> None:
-        """``LABEL<TAB>TEXT`` for every line of the labelled file (blank lines ``other``)."""
-        lines = self.file_lines or self.lines
-        rows = "".join(f"{lab}\t{text}\n" for lab, text in zip(self.spread(labels, "other"), lines))
-        path.write_text(rows, encoding="utf-8")
-
-
-def without_blank_lines(page: Page) -> Page:
-    """The page with its blank lines set aside, as ``decode.decide`` reads pages."""
-    rows = [i for i, s in enumerate(page.lines) if feature_text(s, DEFAULT.max_line_chars)]
-    if len(rows) == len(page.lines):
-        return page
-    return replace(sub_page(page, rows, ""), rows=rows, file_lines=page.lines)
 
 
 def read_page(path: Path, name: str, site: str, html: Path | None = None) -> Page:
@@ -142,8 +115,7 @@ def read_page(path: Path, name: str, site: str, html: Path | None = None) -> Pag
             lines.append(text)
     folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
     markup = None if html is None else aligned_markup(html.read_bytes(), folded)
-    page = Page(name, site, lines, labels, page_features(folded, markup), markup)
-    return without_blank_lines(page)
+    return Page(name, site, lines, labels, page_features(folded, markup), markup)
 
 
 def aligned_markup(data: bytes, folded: list[str]) -> Markup:
@@ -306,10 +278,10 @@ def load_unlabeled(root: Path) -> list[Page]:
 
     ``163.com/*`` is site ``163``; ``gne-pages/gne-<site>-…`` is ``<site>``.
     """
-    pages, cap = [], DEFAULT.max_line_chars
+    pages = []
     for path in sorted(root.glob("*/*.txt")):
-        lines = [s for s in split_lines(path.read_text(encoding="utf-8")) if feature_text(s, cap)]
-        folded = [feature_text(s, cap) for s in lines]
+        lines = path.read_text(encoding="utf-8").split("\n")
+        folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
         site = "163" if path.parent.name == "163.com" else path.stem.split("-")[1]
         pages.append(Page(path.stem + "+unlabeled", site, lines, [], page_features(folded)))
     return pages
@@ -460,24 +432,17 @@ def cross_validate(pages: list[Page], pred: Path, k: int) -> list[np.ndarray]:
             ranker = fit_ranker([pages[i] for i in others], [oof[i] for i in others])
         for i in fold:
             page = pages[i]
-            page.write(pred / f"{page.name}.tsv", decide(page, models, ranker))
+            labels = decide(page, models, ranker)
+            rows = "".join(f"{lab}\t{text}\n" for lab, text in zip(labels, page.lines))
+            (pred / f"{page.name}.tsv").write_text(rows, encoding="utf-8")
             if page.name in TEMPLATES:
                 for with_template, sub in ((False, "without"), (True, "with")):
+                    labels = decide(page, models, ranker, with_template)
+                    rows = "".join(f"{lab}\t{text}\n" for lab, text in zip(labels, page.lines))
                     out = pred / "site-template" / sub
                     out.mkdir(parents=True, exist_ok=True)
-                    labels = decide(page, models, ranker, with_template)
-                    page.write(out / f"{page.name}.tsv", labels)
+                    (out / f"{page.name}.tsv").write_text(rows, encoding="utf-8")
     return oof
-
-
-def saved_beliefs(path: Path, page: Page) -> np.ndarray:
-    """A page's beliefs saved by ``--cv`` (one row a line; older runs also kept blank lines)."""
-    p = np.load(path)
-    if page.rows is not None and page.file_lines is not None and len(p) == len(page.file_lines):
-        p = p[page.rows]
-    if len(p) != len(page.lines):
-        raise SystemExit(f"{path}: {len(p)} rows of beliefs for {len(page.lines)} lines")
-    return p
 
 
 RANKER_C = 1.0  # inverse L2 strength of the headline ranker, chosen by site-grouped CV
@@ -706,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
             print("site-grouped CV at or above its floors", file=sys.stderr)
     if (args.export or args.export_title) and not HTML:
         if args.beliefs is not None:
-            oof = [saved_beliefs(args.beliefs / f"{p.name}.npy", p) for p in pages]
+            oof = [np.load(args.beliefs / f"{p.name}.npy") for p in pages]
         elif not args.cv:
             oof = oof_beliefs(pages, fold_models(pages, args.folds))
         ranker = fit_ranker(pages, oof)
