@@ -177,3 +177,19 @@ def test_a_print_credit_under_a_reprint_is_meta() -> None:
     credit = doc.lines[6]
     assert credit.label is Label.META and credit.reason == "print_credit"
     assert doc.body.split("\n") == ESSAY[1:]
+
+
+def test_undecoded_character_references_do_not_change_labels(seed_text: str) -> None:
+    plain = zhengwen.extract(seed_text)
+    # A scraper that wrote entities for the indents, the quotes and the colon.
+    escaped = "\n".join(
+        "&nbsp;&nbsp;" + line.replace("“", "&ldquo;").replace("”", "&rdquo;").replace(":", "&#58;")
+        if line
+        else line
+        for line in seed_text.split("\n")
+    )
+    doc = zhengwen.extract(escaped)
+    assert [ln.label for ln in doc.lines] == [ln.label for ln in plain.lines]
+    meta = (doc.title, doc.date, doc.source, doc.authors, doc.editors)
+    assert meta == (plain.title, plain.date, plain.source, plain.authors, plain.editors)
+    assert doc.source == "武汉开发区"  # from "&nbsp;&nbsp;来源&#58; 武汉开发区"

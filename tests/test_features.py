@@ -176,3 +176,15 @@ def test_html_features_link_density_block_and_headline() -> None:
     assert got[0]["is_h1"] == 1.0 and got[1]["is_h1"] == 0.0
     assert got[2]["in_html_title"] == 0.0  # its text is not in the <title>
     assert html_features([], [], [], None, None).shape == (0, len(HTML_NAMES))
+
+
+@pytest.mark.parametrize(
+    ("line", "folded"),
+    [
+        ("&nbsp;&nbsp;记者&ldquo;走基层&rdquo;&#12290;", "记者“走基层”。"),
+        ("AT&T 与 R&D", "AT&T与R&D"),  # a bare ampersand is text
+        ("\u3000\u3000正文\u200b内容 ", "正文内容"),
+    ],
+)
+def test_feature_text_folds_whitespace_and_character_references(line: str, folded: str) -> None:
+    assert feature_text(line, 100) == folded

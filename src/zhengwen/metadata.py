@@ -15,6 +15,7 @@ import regex
 
 from zhengwen import lexicon
 from zhengwen.model import Label, Line
+from zhengwen.normalize import decoded
 
 NEAR_TITLE = 6  # lines after the title searched for a date when no meta line has one
 MAX_VALUE_CHARS = 30  # a source or name list longer than this is prose, not a value
@@ -112,8 +113,8 @@ def _candidate_rows(lines: list[Line], title_rows: list[int]) -> Iterable[int]:
 def collect(lines: list[Line]) -> Metadata:
     """Metadata of a page from its labelled lines."""
     title_rows = [ln.index for ln in lines if ln.label is Label.TITLE]
-    title = " ".join(lines[i].text.strip() for i in title_rows) or None
-    texts = [ln.text for ln in lines]
+    texts = [decoded(ln.text) for ln in lines]
+    title = " ".join(texts[i].strip() for i in title_rows) or None
     out = Metadata(title=title)
     for i in _candidate_rows(lines, title_rows):
         text = texts[i]
@@ -133,7 +134,7 @@ def collect(lines: list[Line]) -> Metadata:
 def _byline(lines: list[Line], title_row: int) -> list[str]:
     """The author named alone on the first line of text under the title (胡平), if any."""
     for line in lines[title_row + 1 :]:
-        name = "".join(line.text.split())
+        name = "".join(decoded(line.text).split())
         if not name:
             continue
         if line.label is Label.META and lexicon.is_bare_name(name):

@@ -6,6 +6,8 @@ The input lines are never rewritten: ``split_lines`` returns them exactly, and
 
 from __future__ import annotations
 
+import html
+
 import regex
 
 # Whitespace of every width, and the invisible characters scrapers leave in
@@ -46,8 +48,18 @@ def has_text(folded: str) -> bool:
     return _GLYPHS_ONLY.fullmatch(folded) is None
 
 
+def decoded(line: str) -> str:
+    """The line with the HTML character references a scraper left in it decoded.
+
+    ``&nbsp;``, ``&ldquo;`` and ``&#12290;`` are read as the characters they
+    name, so that they count as whitespace and punctuation, not as Latin
+    letters, and a title or a source does not carry them.
+    """
+    return html.unescape(line) if "&" in line else line
+
+
 def feature_text(line: str, max_chars: int) -> str:
-    """The line without whitespace or invisible characters, cut to ``max_chars``."""
+    """The line ``decoded``, without whitespace or invisible characters, cut to ``max_chars``."""
     if len(line) > max_chars:
         line = line[:max_chars]
-    return _INVISIBLE.sub("", line)
+    return _INVISIBLE.sub("", decoded(line))
