@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zhengwen import lexicon
 from zhengwen.features import ALL_NAMES, col, line_features, page_features
@@ -183,8 +185,17 @@ def test_html_features_link_density_block_and_headline() -> None:
     [
         ("&nbsp;&nbsp;记者&ldquo;走基层&rdquo;&#12290;", "记者“走基层”。"),
         ("AT&T 与 R&D", "AT&T与R&D"),  # a bare ampersand is text
+        ("?id=1&copy=2", "?id=1&copy=2"),  # a reference counts only with its semicolon
+        ("&amp;lt;b&amp;gt;", "&amp;lt;b&amp;gt;"),  # "&" itself stays: no new references
         ("\u3000\u3000正文\u200b内容 ", "正文内容"),
     ],
 )
 def test_feature_text_folds_whitespace_and_character_references(line: str, folded: str) -> None:
     assert feature_text(line, 100) == folded
+
+
+@given(st.text(alphabet=st.sampled_from(list("&;#x0123456789abltgmpnsAMP<>文")), max_size=40))
+def test_decoding_references_once_is_for_good(line: str) -> None:
+    from zhengwen.normalize import decoded
+
+    assert decoded(decoded(line)) == decoded(line)

@@ -48,14 +48,27 @@ def has_text(folded: str) -> bool:
     return _GLYPHS_ONLY.fullmatch(folded) is None
 
 
+# A character reference with its closing semicolon: named, decimal or hex.
+_REFERENCE = regex.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def _character(match: regex.Match[str]) -> str:
+    char = html.unescape(match.group())
+    # A reference to "&" itself stays: decoding it would make new references
+    # of an escaped one (&amp;lt; → &lt;), and decoding twice would differ.
+    return match.group() if char == "&" else char
+
+
 def decoded(line: str) -> str:
     """The line with the HTML character references a scraper left in it decoded.
 
     ``&nbsp;``, ``&ldquo;`` and ``&#12290;`` are read as the characters they
     name, so that they count as whitespace and punctuation, not as Latin
-    letters, and a title or a source does not carry them.
+    letters, and a title or a source does not carry them. Only references
+    closed by ``;`` count (``?a=1&copy=2`` in a link stays), and a reference
+    to ``&`` stays as written, so decoding once is decoding for good.
     """
-    return html.unescape(line) if "&" in line else line
+    return _REFERENCE.sub(_character, line) if "&" in line else line
 
 
 def feature_text(line: str, max_chars: int) -> str:
