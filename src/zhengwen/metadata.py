@@ -8,6 +8,7 @@ takes that line.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -54,7 +55,13 @@ class Metadata:
 
 
 def parse_date(text: str) -> str | None:
-    """The first valid date in ``text`` as ISO 8601 (with the time when given)."""
+    """The first valid date in ``text`` as ISO 8601 (with the time when given).
+
+    Full-width digits and separators (２０２２－１１－１４　１６：２８) read as
+    their ASCII forms (NFKC).
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
     for m in _DATE.finditer(text):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
         if not (1 <= month <= 12 and 1 <= day <= 31):
