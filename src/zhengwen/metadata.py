@@ -24,7 +24,7 @@ MAX_NAME_CHARS = 12
 
 _DATE = regex.compile(
     r"(?<!\d)((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
-    r"(?:\s*(?:[T\s]|&nbsp;)*\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?"
+    r"(?:[T\s]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?"
 )
 _KEY_END = r"\s*[:：︰]?\s*"
 _SOURCE = regex.compile(r"(?:来源|來源|稿源|出处|出處|信息来源|本文来源|本文來源)" + _KEY_END)
@@ -57,9 +57,10 @@ class Metadata:
 def parse_date(text: str) -> str | None:
     """The first valid date in ``text`` as ISO 8601 (with the time when given).
 
-    Full-width digits and separators (２０２２－１１－１４　１６：２８) read as
-    their ASCII forms (NFKC).
+    Character references (``&nbsp;``) are decoded, and full-width digits and
+    separators (２０２２－１１－１４　１６：２８) read as their ASCII forms (NFKC).
     """
+    text = decoded(text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     for m in _DATE.finditer(text):
