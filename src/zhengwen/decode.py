@@ -571,6 +571,13 @@ def is_subtitle(folded: str) -> bool:
     return bool(folded) and folded[0] in _SUBTITLE_DASHES
 
 
+def title_belief(probs: FloatArray, subtitles: Sequence[bool] | None) -> FloatArray:
+    """Each line's title belief, -1 on the ``subtitles`` (never the headline)."""
+    if subtitles is None or not any(subtitles):
+        return probs[:, TITLE]
+    return np.where(np.asarray(subtitles, dtype=bool), -1.0, probs[:, TITLE])
+
+
 def labels_from_probs(
     probs: FloatArray,
     threshold: float = DEFAULT.threshold,
@@ -610,14 +617,12 @@ def labels_from_probs(
     # where its body belief is higher: a short headline right above the text
     # looks like a subheading line by line, and the title class knows better.
     if any(label is not Label.BODY for label in labels):
-        title_belief = probs[:, TITLE]
-        if subtitles is not None and any(subtitles):
-            title_belief = np.where(np.asarray(subtitles, dtype=bool), -1.0, title_belief)
-        best = int(title_belief.argmax())
-        if title_belief[best] >= TITLE_MIN_PROB:
+        belief = title_belief(probs, subtitles)
+        best = int(belief.argmax())
+        if belief[best] >= TITLE_MIN_PROB:
             if ranker is not None:
                 body_rows = [lab is Label.BODY for lab in labels]
-                best = ranker.choose(title_belief, probs[:, META], body_rows, folded)
+                best = ranker.choose(belief, probs[:, META], body_rows, folded)
             title_rows = [best]
             labels[best] = Label.TITLE
     return labels, title_rows
