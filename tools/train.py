@@ -421,9 +421,19 @@ def cross_validate(pages: list[Page], pred: Path, k: int) -> list[np.ndarray]:
     """
     pred.mkdir(parents=True, exist_ok=True)
     folds = fold_models(pages, k)
+    if KEEP_FOLDS:
+        keep_folds(pages, folds, pred / "folds")
     oof = oof_beliefs(pages, folds)
     for page, p in zip(pages, oof):
         np.save(pred / f"{page.name}.npy", p)
+    decide_folds(pages, folds, oof, pred)
+    return oof
+
+
+def decide_folds(
+    pages: Sequence[Page], folds: list[tuple[list[int], tuple]], oof: list[np.ndarray], pred: Path
+) -> None:
+    """Each fold's pages decided by its models, with a ranker fitted on the other folds' beliefs."""
     for fold, models in folds:
         held = set(fold)
         ranker = None
@@ -442,7 +452,24 @@ def cross_validate(pages: list[Page], pred: Path, k: int) -> list[np.ndarray]:
                     out = pred / "site-template" / sub
                     out.mkdir(parents=True, exist_ok=True)
                     (out / f"{page.name}.tsv").write_text(rows, encoding="utf-8")
-    return oof
+
+
+KEEP_FOLDS = False  # --keep-folds
+
+
+def keep_folds(pages: Sequence[Page], folds: list[tuple[list[int], tuple]], out: Path) -> None:
+    """Each fold's two models in the package's JSON format, and the pages they did not see.
+
+    ``tools/redecide.py`` decides the pages again from these without training:
+    a decoder or ranker experiment then takes seconds instead of a CV run.
+    """
+    names = ALL_NAMES + HTML_NAMES if HTML else ALL_NAMES
+    for f, (fold, (m1, m2)) in enumerate(folds):
+        where = out / str(f)
+        export(m1, names, where / "pass1.json")
+        export(m2, names + STACK_NAMES, where / "pass2.json")
+        held = [pages[i].name for i in fold]
+        (where / "pages.json").write_text(json.dumps(held, ensure_ascii=False), encoding="utf-8")
 
 
 RANKER_C = 1.0  # inverse L2 strength of the headline ranker, chosen by site-grouped CV
@@ -500,6 +527,23 @@ def score_template(dev: Path, out: Path) -> None:
         subprocess.run(
             [sys.executable, str(dev.parent / "score.py"), str(gold), str(out / sub)], check=True
         )
+
+
+def score(dev: Path, pred: Path) -> dict:
+    """score.py's figures for the predictions in ``pred`` (printed, and kept in pred/score.json)."""
+    report = pred / "score.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(dev.parent / "score.py"),
+            str(dev / "gold"),
+            str(pred),
+            "--json",
+            str(report),
+        ],
+        check=True,
+    )
+    return json.loads(report.read_text(encoding="utf-8"))
 
 
 def export_mlp(model: MLP | Student, names: Sequence[str], path: Path) -> None:
@@ -611,6 +655,12 @@ def main(argv: list[str] | None = None) -> int:
         help="with --export or --export-title and no --cv: the out-of-fold beliefs for the "
         "ranker are PRED/<page>.npy, as an earlier --cv run with the same code wrote them",
     )
+    ap.add_argument(
+        "--keep-folds",
+        action="store_true",
+        help="with --cv: write each fold's models (package JSON) and held-out pages to "
+        "PRED/folds/<k>/, for tools/redecide.py",
+    )
     ap.add_argument("--model", choices=("gbt", "mlp", "distilled"), default=MODEL_KIND)
     ap.add_argument(
         "--param",
@@ -622,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     globals()["MODEL_KIND"] = args.model
     globals()["HTML"] = args.html
+    globals()["KEEP_FOLDS"] = args.keep_folds
     if args.model == "distilled" and not args.html:
         UNLABELED.extend(load_unlabeled(args.dev.parent / "unlabeled"))
     for item in args.param:
@@ -649,20 +700,8 @@ def main(argv: list[str] | None = None) -> int:
         oof = cross_validate(pages, args.pred, args.folds)
         if args.template:
             score_template(args.dev, args.pred / "site-template")
-        report = args.pred / "score.json"
-        subprocess.run(
-            [
-                sys.executable,
-                str(args.dev.parent / "score.py"),
-                str(args.dev / "gold"),
-                str(args.pred),
-                "--json",
-                str(report),
-            ],
-            check=True,
-        )
+        got = score(args.dev, args.pred)
         if args.check:
-            got = json.loads(report.read_text(encoding="utf-8"))
             floors = json.loads(args.check.read_text(encoding="utf-8"))
             below = {k: (round(got[k], 4), v) for k, v in floors.items() if got[k] < v}
             if below:

@@ -215,7 +215,11 @@ Classifier = Ensemble | Network
 def load(name: str) -> Classifier:
     """The packaged model ``model/<name>.json``, parsed once, of either kind."""
     text = resources.files("zhengwen").joinpath("model", f"{name}.json").read_text("utf-8")
-    data = json.loads(text)
+    return parse(json.loads(text))
+
+
+def parse(data: dict[str, Any]) -> Classifier:
+    """A model of either kind from its JSON structure (see ``load``)."""
     if data.get("format") == MLP_FORMAT:
         return network_from_dict(data)
     return from_dict(data)
