@@ -17,6 +17,7 @@ from zhengwen.decode import (
     heaviest_run,
     labels_from_probs,
     name_furniture,
+    never_headline,
 )
 from zhengwen.features import page_features
 from zhengwen.model import Label
@@ -214,6 +215,36 @@ def test_decide_passes_over_a_subtitle_for_the_title(monkeypatch: pytest.MonkeyP
     assert page.title_rows == [1]
 
 
+@pytest.mark.parametrize(
+    ("line", "ruled_out"),
+    [
+        ("为现代化建设凝聚强大智慧和力量", False),
+        ("湖人98:95险胜勇士", False),  # a time of day alone: may be a score
+        ("5月20日起播出《北京影人》", False),  # a date inside a headline
+        ("——热烈祝贺会议开幕", True),  # a subtitle
+        ("目录", False),  # not in the lexicons: the models decide
+        ("相关阅读", True),  # named outright by a lexicon
+        ("上一篇", True),
+        ("来源：新华网", True),  # a meta key
+        ("最新推荐文章于2023-09-0417:53:10发布", True),  # a date with a time of day
+        ("2022年11月14日", True),  # mostly a date
+        ("多维博客»播客热潮迅速蔓延挑逗传统传媒业", True),  # a breadcrumb
+        ("首页>新闻>正文", True),
+    ],
+)
+def test_forms_never_the_headline(line: str, ruled_out: bool) -> None:
+    folded = ["网站首页", line, PROSE]
+    assert never_headline(page_features(folded), folded) == [True, ruled_out, False]
+
+
+def test_decide_passes_over_a_date_line_for_the_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    folded = ["网站首页", "为现代化建设凝聚力量", "发布时间：2022-11-14 16:28", PROSE]
+    probs = beliefs({"nav": 0.9}, {"title": 0.5}, {"title": 0.6, "meta": 0.3}, {"body": 0.9})
+    monkeypatch.setattr("zhengwen.decode.beliefs", lambda x1, models: probs[: len(x1)])
+    page = decide(folded, 0.5, ())
+    assert page.title_rows == [1]
+
+
 def test_headline_over_a_byline_on_an_all_body_page() -> None:
     folded = ["", "犬儒病(上)", "胡平", "", "——当代中国的精神危机", PROSE]
     labels = [Label.OTHER] + [Label.BODY] * 2 + [Label.OTHER] + [Label.BODY] * 2
@@ -317,6 +348,7 @@ def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(
         "zhengwen.decode.page_features", lambda f, markup=None: np.zeros((len(f), 0))
     )
+    monkeypatch.setattr("zhengwen.decode.never_headline", lambda x, f: [False] * len(f))
     monkeypatch.setattr("zhengwen.decode.name_furniture", lambda labels, x, f: labels)
     monkeypatch.setattr("zhengwen.decode.close_sections", lambda labels, *_: (labels, None))
     monkeypatch.setattr("zhengwen.decode.drop_title_echoes", lambda labels, *_: labels)

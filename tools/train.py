@@ -489,7 +489,7 @@ def fit_ranker(pages: Sequence[Page], probs: Sequence[np.ndarray]) -> headline.R
         if "title" not in page.labels:
             continue
         folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
-        belief = decode.title_belief(p, [decode.is_subtitle(s) for s in folded])
+        belief = decode.title_belief(p, decode.never_headline(page.x1, folded))
         body = [bool(v >= DEFAULT.threshold) for v in p[:, decode.BODY]]
         rows, x = headline.candidate_table(belief, p[:, decode.META], body, folded)
         xs.append(x)

@@ -466,8 +466,9 @@ def _label(
     probs = beliefs(x1, models)
     if template is not None:
         probs = apply_template(probs, template)
-    subtitles = [is_subtitle(s) for s in folded]
-    labels, title_rows = labels_from_probs(probs, threshold, subtitles, ranker, folded)
+    labels, title_rows = labels_from_probs(
+        probs, threshold, never_headline(x1, folded), ranker, folded
+    )
     blank = [i for i, s in enumerate(folded) if not has_text(s)]
     for i in blank:  # a line with no text (empty, or icon glyphs) is never body: nothing to keep
         if labels[i] is Label.BODY:
@@ -569,6 +570,30 @@ _SUBTITLE_DASHES = "—―─－-–"
 def is_subtitle(folded: str) -> bool:
     """Whether a folded line opens with a dash, as a subtitle does."""
     return bool(folded) and folded[0] in _SUBTITLE_DASHES
+
+
+# A headline is never one of these forms (none of the 131 dev headlines is):
+# a line the lexicons name outright as furniture (目录, 相关阅读, 上一篇 …), a
+# line led by a meta key (来源：, 作者：, 发布时间：), a line that is mostly a
+# date or gives a date with a time of day (于 2023-09-04 17:53:10 发布: a date
+# line; a time alone is left, as 98:95 may be a score), and a breadcrumb (多维博客
+# » 标题: the headline's echo, not the headline).
+_BREADCRUMB = "»›＞>"
+_LEXICON_COLUMNS = tuple(f"lex_exact_{kind.value}" for kind in lexicon.Kind)
+
+
+def never_headline(x: FloatArray, folded: Sequence[str]) -> list[bool]:
+    """Per line (features ``x``, texts ``folded``): whether its form rules out the headline."""
+    if not len(folded):
+        return []
+    named = x[:, [col(c) for c in _LEXICON_COLUMNS]].max(axis=1) > 0
+    date = x[:, col("date_cover")]
+    dated = (date > 0.5) | ((date > 0) & (x[:, col("has_time")] > 0))
+    ruled_out = named | dated | (x[:, col("meta_key")] > 0)
+    return [
+        bool(out) or is_subtitle(s) or any(c in s for c in _BREADCRUMB)
+        for out, s in zip(ruled_out.tolist(), folded)
+    ]
 
 
 def title_belief(probs: FloatArray, subtitles: Sequence[bool] | None) -> FloatArray:
