@@ -32,6 +32,8 @@ from zhengwen import classify
 def load_folds(run: Path, pages: list[train.Page]) -> list[tuple[list[int], tuple]]:
     """The folds a ``--keep-folds`` run wrote: held-out page indices and their two models."""
     index = {p.name: i for i, p in enumerate(pages)}
+    if not (run / "folds").is_dir():
+        raise SystemExit(f"{run}/folds is absent: run train.py --cv --keep-folds --pred {run}")
     folds = []
     for where in sorted((run / "folds").iterdir(), key=lambda d: int(d.name)):
         held = json.loads((where / "pages.json").read_text(encoding="utf-8"))
