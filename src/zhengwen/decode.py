@@ -573,7 +573,7 @@ def is_subtitle(folded: str) -> bool:
 
 
 # A headline is never one of these forms (none of the 131 dev headlines is):
-# a line the lexicons name outright as furniture (目录, 相关阅读, 上一篇 …), a
+# a line the lexicons name outright as furniture (首页, 相关阅读, 上一篇 …), a
 # line led by a meta key (来源：, 作者：, 发布时间：), a line that is mostly a
 # date or gives a date with a time of day (于 2023-09-04 17:53:10 发布: a date
 # line; a time alone is left, as 98:95 may be a score), and a breadcrumb (多维博客
@@ -596,17 +596,17 @@ def never_headline(x: FloatArray, folded: Sequence[str]) -> list[bool]:
     ]
 
 
-def title_belief(probs: FloatArray, subtitles: Sequence[bool] | None) -> FloatArray:
-    """Each line's title belief, -1 on the ``subtitles`` (never the headline)."""
-    if subtitles is None or not any(subtitles):
+def title_belief(probs: FloatArray, ruled_out: Sequence[bool] | None) -> FloatArray:
+    """Each line's title belief, -1 on the lines ``ruled_out`` (see never_headline)."""
+    if ruled_out is None or not any(ruled_out):
         return probs[:, TITLE]
-    return np.where(np.asarray(subtitles, dtype=bool), -1.0, probs[:, TITLE])
+    return np.where(np.asarray(ruled_out, dtype=bool), -1.0, probs[:, TITLE])
 
 
 def labels_from_probs(
     probs: FloatArray,
     threshold: float = DEFAULT.threshold,
-    subtitles: Sequence[bool] | None = None,
+    ruled_out: Sequence[bool] | None = None,
     ranker: Ranker | None = None,
     folded: Sequence[str] = (),
 ) -> tuple[list[Label], list[int]]:
@@ -615,7 +615,7 @@ def labels_from_probs(
     A line is body when its body belief reaches ``threshold``. The title is the
     most title-like line, or with ``ranker`` its choice among the most
     title-like lines (it reads the lines' texts, ``folded``); any other line is
-    its likeliest non-body, non-title class; ``subtitles`` marks lines that
+    its likeliest non-body, non-title class; ``ruled_out`` marks lines that
     cannot be the title. Gives the labels and the title's line indices. (A headline broken
     over lines is labelled on its most title-like line only: on the dev pages,
     growing the title into title-like neighbours took in the headline's echoes
@@ -642,7 +642,7 @@ def labels_from_probs(
     # where its body belief is higher: a short headline right above the text
     # looks like a subheading line by line, and the title class knows better.
     if any(label is not Label.BODY for label in labels):
-        belief = title_belief(probs, subtitles)
+        belief = title_belief(probs, ruled_out)
         best = int(belief.argmax())
         if belief[best] >= TITLE_MIN_PROB:
             if ranker is not None:
