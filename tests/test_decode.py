@@ -228,7 +228,6 @@ def test_decide_passes_over_a_subtitle_or_date_line_for_the_title(
         ("湖人98:95险胜勇士", False),  # a time of day alone: may be a score
         ("5月20日起播出《北京影人》", False),  # a date inside a headline
         ("——热烈祝贺会议开幕", True),  # a subtitle
-        ("目录", False),  # not in the lexicons: the models decide
         ("相关阅读", True),  # named outright by a lexicon
         ("上一篇", True),
         ("来源：新华网", True),  # a meta key

@@ -584,8 +584,6 @@ _LEXICON_COLUMNS = tuple(f"lex_exact_{kind.value}" for kind in lexicon.Kind)
 
 def never_headline(x: FloatArray, folded: Sequence[str]) -> list[bool]:
     """Per line (features ``x``, texts ``folded``): whether its form rules out the headline."""
-    if not len(folded):
-        return []
     named = x[:, [col(c) for c in _LEXICON_COLUMNS]].max(axis=1) > 0
     date = x[:, col("date_cover")]
     dated = (date > 0.5) | ((date > 0) & (x[:, col("has_time")] > 0))
