@@ -321,17 +321,14 @@ def test_no_print_credit(folded: list[str], row: int) -> None:
     assert credit_lines([Label.BODY] * len(folded), folded)[row] is Label.BODY
 
 
-def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Line 2 is body beside the others but not when the body is read alone;
-    # it takes its likeliest furniture label from the first reading.
-    folded = ["菜单", "第一段正文，很长。", "侧栏的一段话", "第二段正文，很长。"]
-    readings = iter(
-        [
-            beliefs({"nav": 0.9}, {"body": 0.9}, {"body": 0.6}, {"body": 0.9}),
-            beliefs({"body": 0.9}, {"related": 0.8}, {"body": 0.9}),
-            beliefs({"body": 0.9}, {"body": 0.9}),
-        ]
-    )
+def _decide_replaying(
+    monkeypatch: pytest.MonkeyPatch, folded: list[str], readings: list[np.ndarray]
+) -> PageDecision:
+    """``decide`` with the page's readings given: the first for the page, then one a re-reading.
+
+    The rules after the beliefs are switched off, so only the re-readings act.
+    """
+    replay = iter(readings)
 
     class Replay:
         def predict(self, x: np.ndarray) -> np.ndarray:
@@ -339,7 +336,7 @@ def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatc
 
     class Second:
         def predict(self, x: np.ndarray) -> np.ndarray:
-            return next(readings)
+            return next(replay)
 
     monkeypatch.setattr("zhengwen.decode.stack_features", lambda x1, p: np.zeros((len(x1), 0)))
     monkeypatch.setattr(
@@ -350,9 +347,38 @@ def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("zhengwen.decode.close_sections", lambda labels, *_: (labels, None))
     monkeypatch.setattr("zhengwen.decode.drop_title_echoes", lambda labels, *_: labels)
     monkeypatch.setattr("zhengwen.decode.credit_lines", lambda labels, *_: labels)
-    page = decide(folded, 0.5, (Replay(), Second()))
+    return decide(folded, 0.5, (Replay(), Second()))
+
+
+def test_body_that_does_not_hold_alone_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Line 2 is body beside the others but not when the body is read alone;
+    # it takes its likeliest furniture label from the first reading.
+    folded = ["菜单", "第一段正文，很长。", "侧栏的一段话", "第二段正文，很长。"]
+    readings = [
+        beliefs({"nav": 0.9}, {"body": 0.9}, {"body": 0.6}, {"body": 0.9}),
+        beliefs({"body": 0.9}, {"related": 0.8}, {"body": 0.9}),
+        beliefs({"body": 0.9}, {"body": 0.9}),
+    ]
+    page = _decide_replaying(monkeypatch, folded, readings)
     assert [lab.value for lab in page.labels] == ["nav", "body", "other", "body"]
     assert page.dropped == [2]
+
+
+def test_body_still_shrinking_after_every_rereading_keeps_its_first_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each re-reading peels the body's last line, and the rounds run out
+    # before it settles: the page read whole stands, rather than no body.
+    monkeypatch.setattr("zhengwen.decode.REFINE_ROUNDS", 2)
+    folded = ["菜单", "蔡健雅（", "Tanya Chua", "），1975年出生于新加坡。", "华语流行乐女歌手、"]
+    readings = [
+        beliefs({"nav": 0.9}, *({"body": 0.8} for _ in range(4))),
+        beliefs(*({"body": 0.8} for _ in range(3)), {"nav": 0.7}),
+        beliefs(*({"body": 0.8} for _ in range(2)), {"nav": 0.7}),
+    ]
+    page = _decide_replaying(monkeypatch, folded, readings)
+    assert [lab.value for lab in page.labels] == ["nav", "body", "body", "body", "body"]
+    assert page.dropped == []
 
 
 def _page(

@@ -369,10 +369,9 @@ def byline_title(labels: list[Label], folded: list[str]) -> list[int]:
     return [head]
 
 
-# Re-readings of the body alone before giving up on a stable body. Most bodies
-# are stable at once; a body that is peeled a few lines a round (a flowchart
-# drawn one character a line) took 14 on a dev page, and with 8 it lost its
-# whole article.
+# Re-readings of the body alone before the first reading is kept instead of a
+# stable body. Most bodies are stable at once; a body that is peeled a few
+# lines a round (a flowchart drawn one character a line) took 14 on a dev page.
 # The re-readings together read at most REFINE_ROUNDS times the page's lines,
 # so a page's cost stays in proportion to its length (a bounded factor: small
 # pages usually settle in one re-reading, a few large ones use many rounds).
@@ -496,7 +495,10 @@ def decide(
     would drop on that second reading (a sidebar paragraph that only looked
     like prose next to the article) are dropped now, until the body is
     stable. So ``clean(clean(x)) == clean(x)``, and a body with no furniture
-    around it comes back whole. ``template`` holds each line's site-template
+    around it comes back whole. A body still shrinking after REFINE_ROUNDS
+    re-readings keeps its first reading, and there the promise does not hold.
+
+    ``template`` holds each line's site-template
     share (see apply_template), or is None; ``markup`` the page's HTML facts
     (the models must then be the ones trained with them); ``ranker`` chooses
     the headline among the most title-like lines (see ``zhengwen.headline``),
@@ -546,12 +548,15 @@ def decide(
             labels[i] = _best_furniture(probs[i])
         given_up.extend(dropped)
     else:
-        # Still shrinking after every re-reading allowed: no part of the page
-        # reads as an article on its own, so none is promised as one.
-        for i, lab in enumerate(labels):
-            if lab is Label.BODY:
-                labels[i] = _best_furniture(probs[i])
-                given_up.append(i)
+        # Still shrinking after every re-reading allowed: the body is peeled a
+        # few lines a round and never settles (an encyclopedia entry whose
+        # inline links split every sentence into fragments; read alone, each
+        # round's edge fragments look like a list). The first reading stands:
+        # it is the page read whole, and giving up every round's lines lost the
+        # article, all of it (1,200 body lines on one dev page in CV).
+        for i in given_up:
+            labels[i] = Label.BODY
+        given_up = []
     return PageDecision(labels, probs[:, BODY], title_rows, x1, sorted(given_up), header)
 
 
