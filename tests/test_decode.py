@@ -15,6 +15,7 @@ from zhengwen.decode import (
     decide,
     drop_title_echoes,
     heaviest_run,
+    is_pager_row,
     labels_from_probs,
     name_furniture,
     never_headline,
@@ -108,6 +109,41 @@ def test_pager_word_closes_the_article_with_the_likeliest_furniture() -> None:
     labels, header = _close(folded, [Label.BODY, Label.PAGER, Label.BODY], probs)
     assert header == 1
     assert labels == [Label.BODY, Label.PAGER, Label.COMMENT]
+
+
+@pytest.mark.parametrize(
+    ("folded", "row"),
+    [
+        ("首页|上一页", True),
+        ("下一页|尾页", True),
+        ("上一頁｜下一頁", True),
+        ("上一页123下一页", True),  # page numbers between the words
+        ("首页|新闻", False),  # 首页 with a nav word is a menu
+        ("首页|1|2", False),  # no pager word
+        ("上一篇", False),  # one part: the lexicon's exact look-up handles it
+        ("上一篇：某某文章的标题", False),  # a link to the previous article, by its title
+        ("第1页", False),
+    ],
+)
+def test_pager_row(folded: str, row: bool) -> None:
+    assert is_pager_row(folded) is row
+
+
+def test_a_row_of_pager_links_below_the_article_closes_it() -> None:
+    folded = [
+        "第一段正文，内容很长。",
+        "首页|上一页",
+        "1",
+        "下一页|尾页",
+        "另一篇文章的摘要，也写得很长。",
+    ]
+    probs = beliefs(
+        {"body": 0.9}, {"meta": 0.9}, {"pager": 0.9}, {"footer": 0.9}, {"body": 0.6, "related": 0.3}
+    )
+    b = Label.BODY
+    labels, header = _close(folded, [b, Label.META, Label.PAGER, Label.FOOTER, b], probs)
+    assert header == 1
+    assert labels == [b, Label.PAGER, Label.PAGER, Label.FOOTER, Label.RELATED]
 
 
 def test_a_header_with_almost_no_body_above_it_heads_a_sidebar() -> None:

@@ -276,6 +276,27 @@ SECTION_HEADER_MIN_CHARS = 3
 SECTION_MIN_TEXT_ABOVE = 0.02
 
 
+_PAGER_BIT = 1 << list(lexicon.Kind).index(lexicon.Kind.PAGER)
+_PAGER_PARTS = regex.compile(r"\d+|[^\d|｜/·•\s]+")  # page numbers, and words between separators
+_FIRST_PAGE = ("首页", "首頁")
+
+
+def is_pager_row(folded: str) -> bool:
+    """Whether a line is a row of pager links: 首页 | 上一页, 上一页 1 2 3 下一页.
+
+    It has two parts or more; each is a pager word, a page number or 首页, and
+    one is a pager word.
+    """
+    parts = _PAGER_PARTS.findall(folded)
+    if len(parts) < 2:
+        return False
+    index = lexicon.exact_index()
+    pager = [bool(index.get(p, 0) & _PAGER_BIT) for p in parts]
+    return any(pager) and all(
+        is_pager or p.isdigit() or p in _FIRST_PAGE for p, is_pager in zip(parts, pager)
+    )
+
+
 def close_sections(
     labels: list[Label],
     x: FloatArray,
@@ -306,6 +327,8 @@ def close_sections(
     start = max([body_rows[0], *title_rows])
     related = x[:, col("lex_exact_related_header")] > 0
     pager = x[:, col("lex_exact_pager")] > 0
+    for i in range(start + 1, len(labels)):
+        pager[i] = pager[i] or is_pager_row(folded[i])
     is_body = np.zeros(len(labels), dtype=bool)
     is_body[body_rows] = True
     mass = np.where(is_body, x[:, col("han")] + x[:, col("latin_ratio")] * x[:, col("chars")], 0.0)
