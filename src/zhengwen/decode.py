@@ -521,11 +521,11 @@ def decide(
     around it comes back whole. A body still shrinking after REFINE_ROUNDS
     re-readings keeps its first reading, and there the promise does not hold.
 
-    ``template`` holds each line's site-template
-    share (see apply_template), or is None; ``markup`` the page's HTML facts
-    (the models must then be the ones trained with them); ``ranker`` chooses
-    the headline among the most title-like lines (see ``zhengwen.headline``),
-    or, when None, the most title-like line is the headline.
+    ``template`` holds each line's site-template share (see apply_template),
+    or is None; ``markup`` the page's HTML facts (the models must then be the
+    ones trained with them); ``ranker`` chooses the headline among the most
+    title-like lines (see ``zhengwen.headline``), or, when None, the most
+    title-like line is the headline.
 
     Blank lines (nothing left once whitespace and invisible characters are
     folded away) are set aside first and labelled ``other``: a scraper that
