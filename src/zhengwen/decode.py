@@ -307,8 +307,9 @@ def close_sections(
     """Body lines below a section header are not the article.
 
     A line that is exactly a related-list header (为你推荐, 相关阅读, 延伸閱讀 …),
-    a pager word (上一篇, 下一页 …) or a reader-comment section header (网友评论,
-    发表评论, 3条评论 …; ``lexicon.is_comment_section``) opens the page's furniture
+    a pager word (上一篇, 下一页 …), a row of pager links (首页 | 上一页;
+    ``is_pager_row``) or a reader-comment section header (网友评论, 发表评论,
+    3条评论 …; ``lexicon.is_comment_section``) opens the page's furniture
     when it comes below both the title and the first body line. It takes its
     kind even where the model took it for body (on the dev pages such a line
     is never body), and every body line after it is furniture: ``related``
