@@ -49,11 +49,46 @@ def test_candidates_best_first_without_excluded_lines() -> None:
     assert headline.candidates(many) == list(range(39, 39 - headline.CANDIDATES, -1))
 
 
+WORDING = headline.Wording({"？$": 1.0, "<short>": -2.0, "首": 0.25}, 0.0)
+
+
+def test_wording_tokens() -> None:
+    assert headline.wording_tokens("地铁开通了吗？") == {
+        *"地铁开通了吗？",
+        "^地",
+        "？$",
+        "<asks>",
+        "<short>",
+    }
+    # Digits read as 0, a run of Latin letters as a; a line of no shape is <plain>.
+    assert headline.wording_tokens("2022年GDP增长了百分之三点五") >= {
+        "0",
+        "a",
+        "^0",
+        "五$",
+        "<plain>",
+    }
+    assert "2" not in headline.wording_tokens("2022年GDP增长了百分之三点五")
+    assert {"<numbered>", "<short>"} <= headline.wording_tokens("3.学会方法。")
+    assert "<cn-numbered>" in headline.wording_tokens("二十三、感赞")
+    assert "<chapter>" in headline.wording_tokens("第二章失乡号的船长")
+    assert "<date>" in headline.wording_tokens("2022年11月14日")
+    assert "<long>" in headline.wording_tokens(PROSE)
+    assert headline.wording_tokens("") == {"<empty>"}
+
+
+def test_wording_score_adds_the_weights_of_the_tokens_present() -> None:
+    biased = headline.Wording(WORDING.weights, 0.5)
+    assert biased.score("首页") == pytest.approx(0.5 - 2.0 + 0.25)
+    assert biased.score(PAGE[1]) == pytest.approx(0.5 + 1.0)
+    assert headline.Wording({}, -1.0).score("abc") == -1.0
+
+
 def test_candidate_features() -> None:
     belief = PROBS[:, CLASSES.index("title")]
     meta = PROBS[:, CLASSES.index("meta")]
     body = [False, False, True, True, True, False, False]
-    x = headline.candidate_features([6, 1], belief, meta, body, PAGE)
+    x = headline.candidate_features([6, 1], belief, meta, body, PAGE, WORDING)
     names = headline.NAMES
     related, question = x
     assert question[names.index("belief_gap")] == pytest.approx(np.log(0.3 / 0.6))
@@ -65,12 +100,15 @@ def test_candidate_features() -> None:
     assert related[names.index("lines_to_body")] == headline.LINES_TO_BODY_CAP
     assert related[names.index("log_body_above")] == pytest.approx(np.log1p(3))
     assert related[names.index("meta_below")] == 0.0  # the last line: nothing below
+    assert question[names.index("wording")] == pytest.approx(1.0)  # ends in ？
+    assert related[names.index("wording")] == pytest.approx(1.0)
     dated = np.where(np.arange(len(PAGE)) == 2, 0.7, 0.0)  # as if a date sat below the question
-    x = headline.candidate_features([1, 2], belief, dated, body, PAGE)
+    x = headline.candidate_features([1, 2], belief, dated, body, PAGE, WORDING)
     assert x[:, names.index("meta_below")].tolist() == [0.7, 0.0]
     # A body line's own pairs are no evidence for itself.
-    x = headline.candidate_features([2], belief, meta, body, PAGE)
+    x = headline.candidate_features([2], belief, meta, body, PAGE, WORDING)
     assert 0.0 < x[0, names.index("body_overlap")] < 1.0
+    assert x[0, names.index("wording")] == 0.0  # 。$, <long>: no weights given
 
 
 def test_the_packaged_ranker_picks_the_question_over_a_related_one() -> None:
@@ -88,12 +126,17 @@ def test_ranker_round_trip_and_rejects() -> None:
     data = ranker.to_dict()
     again = headline.from_dict(json.loads(json.dumps(data)))
     assert np.array_equal(again.coef, ranker.coef)
+    assert again.wording == ranker.wording
+    # The packaged wording has learned what a headline is not: a sentence, a name.
+    assert ranker.wording.weights["。$"] < 0 and ranker.wording.weights["<short>"] < 0
     for key, value, match in (
         ("format", "zhengwen-trees/1", "format"),
         ("features", list(headline.NAMES[:-1]), "reads"),
         ("coef", [1.0, 2.0], "each hold"),
-        ("scale", [1.0, 1.0, 0.0, 1.0, 1.0, 1.0], "positive"),
-        ("mean", [float("nan")] * 6, "finite"),
+        ("scale", [1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0], "positive"),
+        ("mean", [float("nan")] * 7, "finite"),
+        ("wording", None, "needs its wording"),
+        ("wording", {"bias": 0.0, "weights": {"a": float("inf")}}, "finite"),
     ):
         with pytest.raises(ValueError, match=match):
             headline.from_dict({**data, key: value})

@@ -27,6 +27,8 @@ package's own features (``zhengwen.features``, ``zhengwen.decode``), and:
   ``title.json`` (``zhengwen.headline``). The ranker learns from out-of-fold
   beliefs: those of this run's ``--cv``, or else it fits the folds' models
   first, unless ``--beliefs PRED`` names an earlier ``--cv`` run's beliefs.
+  With the ranker comes its wording model (token weights for
+  ``headline.wording_tokens``), fitted on the candidates those beliefs pick.
   ``--export-title`` writes the ranker alone.
 
 Needs the ``train`` extra (LightGBM, scikit-learn). Run with
@@ -473,6 +475,57 @@ def keep_folds(pages: Sequence[Page], folds: list[tuple[list[int], tuple]], out:
 
 
 RANKER_C = 1.0  # inverse L2 strength of the headline ranker, chosen by site-grouped CV
+# inverse L2 strength of the wording score: CV titles alike from 0.005 to 0.1, fewer at 0.3
+WORDING_C = 0.05
+WORDING_MIN_ROWS = 2  # a token is weighed when this many candidate lines have it
+RANKER_INNER_FOLDS = 5  # site folds giving the ranker's own pages out-of-fold wording scores
+
+
+def candidate_lines(
+    page: Page, p: np.ndarray
+) -> tuple[list[str], np.ndarray, list[bool], list[int]]:
+    """A page's folded lines, title beliefs, body lines and candidates, as decode has them."""
+    folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
+    belief = decode.title_belief(p, decode.never_headline(page.x1, folded))
+    body = [bool(v >= DEFAULT.threshold) for v in p[:, decode.BODY]]
+    return folded, belief, body, headline.candidates(belief)
+
+
+def fit_wording(pages: Sequence[Page], probs: Sequence[np.ndarray]) -> headline.Wording:
+    """The wording score's token weights and bias (``headline.wording_tokens``).
+
+    A logistic model of "this candidate is the gold title" over the tokens of
+    the headline candidates of titled pages (their out-of-fold beliefs choose
+    the candidates, as they will on an unseen site).
+    """
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    docs, ys = [], []
+    for page, p in zip(pages, probs):
+        if "title" in page.labels:
+            folded, _, _, rows = candidate_lines(page, p)
+            docs.extend(headline.wording_tokens(folded[i]) for i in rows)
+            ys.extend(page.labels[i] == "title" for i in rows)
+    seen: dict[str, int] = {}
+    for tokens in docs:
+        for t in tokens:
+            seen[t] = seen.get(t, 0) + 1
+    vocab = {
+        t: j for j, t in enumerate(sorted(t for t, n in seen.items() if n >= WORDING_MIN_ROWS))
+    }
+    cols = [[vocab[t] for t in tokens if t in vocab] for tokens in docs]
+    x = csr_matrix(
+        (
+            np.ones(sum(map(len, cols))),
+            np.concatenate([np.asarray(c, dtype=np.int64) for c in cols]),
+            np.cumsum([0, *map(len, cols)]),
+        ),
+        shape=(len(docs), len(vocab)),
+    )
+    model = LogisticRegression(C=WORDING_C, max_iter=3000).fit(x, np.asarray(ys))
+    weights = {t: round(float(model.coef_[0][j]), 6) for t, j in vocab.items()}
+    return headline.Wording(weights, round(float(model.intercept_[0]), 6))
 
 
 def fit_ranker(pages: Sequence[Page], probs: Sequence[np.ndarray]) -> headline.Ranker:
@@ -480,25 +533,33 @@ def fit_ranker(pages: Sequence[Page], probs: Sequence[np.ndarray]) -> headline.R
 
     Each page's candidates are rows; the gold title lines are the positives.
     Beliefs must be out-of-fold: in-sample, the title belief alone is nearly
-    always right, and the ranker would learn nothing else.
+    always right, and the ranker would learn nothing else. So must the wording
+    scores it learns from: each page's come from a wording model fitted on the
+    other sites among ``pages`` (``RANKER_INNER_FOLDS`` folds); the wording the
+    ranker ships with is fitted on them all.
     """
     from sklearn.linear_model import LogisticRegression
 
     xs, ys = [], []
-    for page, p in zip(pages, probs):
-        if "title" not in page.labels:
-            continue
-        folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
-        belief = decode.title_belief(p, decode.never_headline(page.x1, folded))
-        body = [bool(v >= DEFAULT.threshold) for v in p[:, decode.BODY]]
-        rows, x = headline.candidate_table(belief, p[:, decode.META], body, folded)
-        xs.append(x)
-        ys.extend(page.labels[i] == "title" for i in rows)
+    for fold in site_folds(pages, RANKER_INNER_FOLDS):
+        held = set(fold)
+        others = [i for i in range(len(pages)) if i not in held]
+        wording = fit_wording([pages[i] for i in others], [probs[i] for i in others])
+        for i in fold:
+            page, p = pages[i], probs[i]
+            if "title" not in page.labels:
+                continue
+            folded, belief, body, _ = candidate_lines(page, p)
+            rows, x = headline.candidate_table(belief, p[:, decode.META], body, folded, wording)
+            xs.append(x)
+            ys.extend(page.labels[r] == "title" for r in rows)
     x = np.vstack(xs)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     model = LogisticRegression(C=RANKER_C, max_iter=2000)
     model.fit((x - mean) / scale, np.asarray(ys))
-    return headline.Ranker(headline.NAMES, mean, scale, model.coef_[0].astype(np.float64))
+    wording = fit_wording(pages, probs)
+    coef = model.coef_[0].astype(np.float64)
+    return headline.Ranker(headline.NAMES, mean, scale, coef, wording)
 
 
 def decide(

@@ -7,13 +7,19 @@ headline does that a related link, a nav line or a sidebar heading does not:
 * it names what the article is about, so its words recur in the article
   (here: the share of its Han character pairs found in the body lines);
 * it sits just above where the article begins, often right above its
-  date, source or byline (the line below it is meta).
+  date, source or byline (the line below it is meta);
+* it is worded like a headline: long enough to say something, often a
+  question or a quotation, not a sentence ending in 。, a source (…网, …报)
+  or a bare name. A linear score over the line's characters, its first and
+  last character and a few shapes (``wording_tokens``) weighs this; it is
+  what tells a headline from the source or user name printed under it, which
+  sit in the same place and are as short.
 
 A small logistic ranker reads these beside the title belief for the
-``CANDIDATES`` most title-like lines and picks the best. Its weights are a
-readable JSON file (``model/title.json``), fitted by ``tools/train.py`` on
-out-of-fold beliefs, so it learns how far to trust beliefs on pages their
-models never saw.
+``CANDIDATES`` most title-like lines and picks the best. Its weights, the
+wording's token weights among them, are a readable JSON file
+(``model/title.json``), fitted by ``tools/train.py`` on out-of-fold beliefs,
+so it learns how far to trust beliefs on pages their models never saw.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -35,7 +41,7 @@ import regex
 
 FloatArray = npt.NDArray[np.float64]
 
-FORMAT = "zhengwen-headline/1"
+FORMAT = "zhengwen-headline/2"
 CANDIDATES = 10  # most title-like lines the ranker chooses among
 LINES_TO_BODY_CAP = 30  # lines: a headline further above its article's first line counts as this
 BELIEF_FLOOR = 1e-6  # beliefs are compared on a log scale, floored here
@@ -46,15 +52,59 @@ NAMES: tuple[str, ...] = (
     "lines_to_body",  # lines down to the next body line (capped)
     "log_body_above",  # log(1 + body lines above it)
     "meta_below",  # the meta belief of the line below it
+    "wording",  # title-likeness from the line's wording (``wording_tokens``, weighed by the model)
 )
+SHORT_CHARS = 8  # characters (folded): this short, a name, a source or a label more than a headline
+LONG_CHARS = 25  # characters (folded): a line this long says something
 
 _HAN = regex.compile(r"\p{Han}+")
+_DIGIT = regex.compile(r"\d")
+_LATIN = regex.compile(r"[A-Za-z]+")
+# Shapes a line's characters alone do not show, each a token of its own.
+_SHAPES: tuple[tuple[regex.Pattern[str], str], ...] = (
+    (regex.compile(r"^0+[.、．]"), "<numbered>"),  # 3.学会… (digits already read as 0)
+    (regex.compile(r"^[一二三四五六七八九十]+、"), "<cn-numbered>"),  # 二十三、感赞
+    (regex.compile(r"^第.{1,4}[章节回篇]"), "<chapter>"),  # 第二章 失乡号的船长
+    (regex.compile(r"[？?！!]$"), "<asks>"),
+    (regex.compile(r"0{4}[-年./]0"), "<date>"),
+)
 
 
 def han_pairs(text: str) -> Counter[str]:
     """How often each pair of adjacent Han characters occurs in ``text`` (within runs of Han)."""
     runs = _HAN.findall(text)
     return Counter(chain.from_iterable(map(add, run, run[1:]) for run in runs))
+
+
+def wording_tokens(folded: str) -> set[str]:
+    """What the wording score reads of a folded line: its characters (digits
+    read as ``0``, a run of Latin letters as ``a``), its first and last one
+    (``^x``, ``x$``), and its shapes (``<numbered>``, ``<short>``, …;
+    ``<plain>`` when it has none)."""
+    text = _LATIN.sub("a", _DIGIT.sub("0", folded))
+    if not text:
+        return {"<empty>"}
+    tokens = set(text)
+    tokens.add("^" + text[0])
+    tokens.add(text[-1] + "$")
+    shapes = {name for pattern, name in _SHAPES if pattern.search(text)}
+    if len(text) <= SHORT_CHARS:
+        shapes.add("<short>")
+    elif len(text) >= LONG_CHARS:
+        shapes.add("<long>")
+    return tokens | (shapes or {"<plain>"})
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A linear score over a line's ``wording_tokens``; a token absent weighs 0."""
+
+    weights: Mapping[str, float]
+    bias: float
+
+    def score(self, folded: str) -> float:
+        """The line's title-likeness from its wording: the bias plus its tokens' weights."""
+        return self.bias + sum(self.weights.get(t, 0.0) for t in wording_tokens(folded))
 
 
 def candidates(title_belief: FloatArray) -> list[int]:
@@ -71,6 +121,7 @@ def candidate_features(
     meta_belief: FloatArray,
     body: Sequence[bool],
     folded: Sequence[str],
+    wording: Wording,
 ) -> FloatArray:
     """One row of ``NAMES`` per candidate line ``rows`` (best first)."""
     body_rows = [i for i, b in enumerate(body) if b]
@@ -95,26 +146,35 @@ def candidate_features(
             min(to_body, LINES_TO_BODY_CAP),
             math.log1p(above),
             float(meta_belief[i + 1]) if i + 1 < len(meta_belief) else 0.0,
+            wording.score(folded[i]),
         )
     return out
 
 
 def candidate_table(
-    title_belief: FloatArray, meta_belief: FloatArray, body: Sequence[bool], folded: Sequence[str]
+    title_belief: FloatArray,
+    meta_belief: FloatArray,
+    body: Sequence[bool],
+    folded: Sequence[str],
+    wording: Wording,
 ) -> tuple[list[int], FloatArray]:
     """A page's candidate rows and their features: what the ranker reads and is fitted on."""
     rows = candidates(title_belief)
-    return rows, candidate_features(rows, title_belief, meta_belief, body, folded)
+    return rows, candidate_features(rows, title_belief, meta_belief, body, folded, wording)
 
 
 @dataclass(frozen=True)
 class Ranker:
-    """A linear score over standardised candidate features; the best score wins."""
+    """A linear score over standardised candidate features; the best score wins.
+
+    ``wording`` computes the ``wording`` feature (see ``wording_tokens``).
+    """
 
     features: tuple[str, ...]
     mean: FloatArray
     scale: FloatArray
     coef: FloatArray
+    wording: Wording
 
     def choose(
         self,
@@ -124,7 +184,7 @@ class Ranker:
         folded: Sequence[str],
     ) -> int:
         """The row of the headline among the candidates (``title_belief`` must have one)."""
-        rows, x = candidate_table(title_belief, meta_belief, body, folded)
+        rows, x = candidate_table(title_belief, meta_belief, body, folded, self.wording)
         if len(rows) == 1:
             return rows[0]
         scores = ((x - self.mean) / self.scale) @ self.coef
@@ -137,6 +197,7 @@ class Ranker:
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
             "coef": self.coef.tolist(),
+            "wording": {"bias": self.wording.bias, "weights": dict(self.wording.weights)},
         }
 
 
@@ -152,7 +213,17 @@ def from_dict(data: dict[str, Any]) -> Ranker:
         raise ValueError(f"mean, scale and coef must each hold {len(NAMES)} numbers")
     if not (np.isfinite(np.concatenate(arrays)).all() and (arrays[1] > 0).all()):
         raise ValueError("the ranker's numbers must be finite, its scales positive")
-    return Ranker(features, *arrays)
+    wording = data.get("wording")
+    if not isinstance(wording, dict) or not isinstance(wording.get("weights"), dict):
+        raise ValueError(
+            "the ranker needs its wording: {'bias': number, 'weights': {token: number}}"
+        )
+    weights = {str(k): float(v) for k, v in wording["weights"].items()}
+    bias = float(wording.get("bias", 0.0))
+    if not all(math.isfinite(v) for v in (bias, *weights.values())):
+        raise ValueError("the wording's weights must be finite")
+    mean, scale, coef = arrays
+    return Ranker(features, mean, scale, coef, Wording(weights, bias))
 
 
 @cache
