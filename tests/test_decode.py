@@ -269,6 +269,12 @@ def test_decide_passes_over_a_subtitle_or_date_line_for_the_title(
         ("来源：新华网", True),  # a meta key
         ("最新推荐文章于2023-09-0417:53:10发布", True),  # a date with a time of day
         ("2022年11月14日", True),  # mostly a date
+        ("2005年11月(15)", True),  # a month alone with a count: a blog's archive
+        ("2019-05", True),
+        ("3 天前", True),  # a relative time alone
+        ("刚刚", True),
+        ("10年前的今天", False),  # a relative time inside a headline
+        ("昨天，我们去了金矿", False),
         ("多维博客»播客热潮迅速蔓延挑逗传统传媒业", True),  # a breadcrumb
         ("首页>新闻>正文", True),
     ],

@@ -149,7 +149,7 @@ def slow_inputs(pattern: Pattern, units: list[str] = UNITS) -> list[str]:
 
 # Patterns that are not linear today (strict: when one is fixed, its test passes
 # and fails the run, so that the mark goes with the bug). Fixed since they were
-# found here: features._AGO and _COUNT_WORD (a run of digits retried from every
+# found here: features.AGO and _COUNT_WORD (a run of digits retried from every
 # digit), _MARKDOWN (unbounded scans to the end of the line) and html._META_CHARSET
 # (a scan from every <meta in a run of unclosed ones).
 QUADRATIC: dict[str, str] = {}
@@ -178,7 +178,7 @@ def test_collection_finds_the_patterns() -> None:
 
 def test_the_check_catches_a_quadratic_pattern() -> None:
     digits = ["1"]
-    assert slow_inputs(regex.compile(r"\d+\s*(?:x|yz)"), digits) != []  # the shape of _AGO
+    assert slow_inputs(regex.compile(r"\d+\s*(?:x|yz)"), digits) != []  # the shape of AGO
     assert slow_inputs(regex.compile(r"(?<!\d)\d+\s*(?:x|yz)"), digits) == []  # from a run's start
 
 

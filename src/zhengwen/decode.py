@@ -18,7 +18,7 @@ import numpy as np
 import regex
 
 from zhengwen import lexicon
-from zhengwen.features import FloatArray, Markup, col, line_core, page_features
+from zhengwen.features import AGO, FloatArray, Markup, col, line_core, page_features
 from zhengwen.headline import Ranker
 from zhengwen.model import Label
 from zhengwen.normalize import has_text
@@ -605,9 +605,15 @@ def is_subtitle(folded: str) -> bool:
 # a line the lexicons name outright as furniture (首页, 相关阅读, 上一篇 …), a
 # line led by a meta key (来源：, 作者：, 发布时间：), a line that is mostly a
 # date or gives a date with a time of day (于 2023-09-04 17:53:10 发布: a date
-# line; a time alone is left, as 98:95 may be a score), and a breadcrumb (多维博客
-# » 标题: the headline's echo, not the headline).
+# line; a time alone is left, as 98:95 may be a score), a line that is a month
+# or a relative time alone, perhaps with a count (a blog's archive, 2005年11月(15);
+# a post's 3天前), and a breadcrumb (多维博客 » 标题: the headline's echo, not the
+# headline).
 _BREADCRUMB = "»›＞>"
+_WHEN_ALONE = regex.compile(
+    rf"(?:(?:19|20)\d\d\s*(?:年\s*[01]?\d\s*月|[-/.]\s*[01]?\d)|{AGO.pattern})"
+    r"\s*(?:[(（]\d+[)）])?"
+)
 _LEXICON_COLUMNS = tuple(f"lex_exact_{kind.value}" for kind in lexicon.Kind)
 
 
@@ -618,7 +624,10 @@ def never_headline(x: FloatArray, folded: Sequence[str]) -> list[bool]:
     dated = (date > 0.5) | ((date > 0) & (x[:, col("has_time")] > 0))
     ruled_out = named | dated | (x[:, col("meta_key")] > 0)
     return [
-        bool(out) or is_subtitle(s) or any(c in s for c in _BREADCRUMB)
+        bool(out)
+        or is_subtitle(s)
+        or any(c in s for c in _BREADCRUMB)
+        or _WHEN_ALONE.fullmatch(s.strip()) is not None
         for out, s in zip(ruled_out.tolist(), folded)
     ]
 

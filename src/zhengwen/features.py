@@ -78,7 +78,7 @@ _DATE = regex.compile(
     r"|(?<!\d)[01]?\d-[0-3]\d(?!\d)",
 )
 _TIME = regex.compile(r"\d[:：][0-5]\d(?![\d])")
-_AGO = regex.compile(
+AGO = regex.compile(
     # (?<!\d): a run of digits is tried once, from its start, not from each digit.
     r"(?<!\d)\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|月|年)前|刚刚|剛剛|昨天|前天"
 )
@@ -312,7 +312,7 @@ def line_features(folded: list[str]) -> FloatArray:
 
     cover("date_cover", _DATE)
     flag("has_time", _TIME)
-    flag("ago", _AGO)
+    flag("ago", AGO)
     flag("list_start", _LIST_START)
     flag("contact", _CONTACT)
     flag("legal", _LEGAL)
