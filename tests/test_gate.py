@@ -18,7 +18,11 @@ from pathlib import Path
 
 import zhengwen
 from conftest import ROOT, read_tsv
+from zhengwen.decode import never_headline
+from zhengwen.features import page_features
 from zhengwen.html import extract_html
+from zhengwen.normalize import feature_text
+from zhengwen.options import DEFAULT
 
 FLOORS = json.loads((ROOT / "tests" / "gate_floors.json").read_text(encoding="utf-8"))
 
@@ -42,6 +46,19 @@ def test_dev_set_gate_html(dev_dir: Path, tmp_path: Path) -> None:
             (tmp_path / f"{gold.stem}.txt").write_text(doc.body, encoding="utf-8")
             write_title(tmp_path, gold.stem, doc)
     check(dev_dir, tmp_path, FLOORS["html"])
+
+
+def test_no_dev_headline_has_a_form_that_is_never_the_headline(dev_dir: Path) -> None:
+    """``decode.never_headline`` rules out forms that no dev page's gold title has."""
+    ruled_out_titles = {}
+    for gold in sorted((dev_dir / "gold").glob("*.tsv")):
+        labels, texts = read_tsv(gold)
+        folded = [feature_text(t, DEFAULT.max_line_chars) for t in texts]
+        out = never_headline(page_features(folded), folded)
+        titles = [t for t, label, o in zip(texts, labels, out) if label == "title" and o]
+        if titles:
+            ruled_out_titles[gold.stem] = titles
+    assert ruled_out_titles == {}
 
 
 def write_prediction(out: Path, stem: str, doc: zhengwen.Document) -> None:

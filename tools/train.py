@@ -491,40 +491,21 @@ def candidate_lines(
     return folded, belief, body, headline.candidates(belief)
 
 
-def fit_wording(pages: Sequence[Page], probs: Sequence[np.ndarray]) -> headline.Wording:
+def fit_wording(tokens: Sequence[set[str]], gold: Sequence[bool]) -> headline.Wording:
     """The wording score's token weights and bias (``headline.wording_tokens``).
 
     A logistic model of "this candidate is the gold title" over the tokens of
-    the headline candidates of titled pages (their out-of-fold beliefs choose
-    the candidates, as they will on an unseen site).
+    headline candidates (``tokens``, one set a candidate line; ``gold``: is it
+    the title). Tokens on fewer than ``WORDING_MIN_ROWS`` lines are not weighed.
     """
-    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    docs, ys = [], []
-    for page, p in zip(pages, probs):
-        if "title" in page.labels:
-            folded, _, _, rows = candidate_lines(page, p)
-            docs.extend(headline.wording_tokens(folded[i]) for i in rows)
-            ys.extend(page.labels[i] == "title" for i in rows)
-    seen: dict[str, int] = {}
-    for tokens in docs:
-        for t in tokens:
-            seen[t] = seen.get(t, 0) + 1
-    vocab = {
-        t: j for j, t in enumerate(sorted(t for t, n in seen.items() if n >= WORDING_MIN_ROWS))
-    }
-    cols = [[vocab[t] for t in tokens if t in vocab] for tokens in docs]
-    x = csr_matrix(
-        (
-            np.ones(sum(map(len, cols))),
-            np.concatenate([np.asarray(c, dtype=np.int64) for c in cols]),
-            np.cumsum([0, *map(len, cols)]),
-        ),
-        shape=(len(docs), len(vocab)),
-    )
-    model = LogisticRegression(C=WORDING_C, max_iter=3000).fit(x, np.asarray(ys))
-    weights = {t: round(float(model.coef_[0][j]), 6) for t, j in vocab.items()}
+    vectors = CountVectorizer(analyzer=sorted, min_df=WORDING_MIN_ROWS, binary=True)
+    x = vectors.fit_transform(tokens)
+    model = LogisticRegression(C=WORDING_C, max_iter=3000).fit(x, np.asarray(gold))
+    names = vectors.get_feature_names_out().tolist()
+    weights = {t: round(float(w), 6) for t, w in zip(names, model.coef_[0])}
     return headline.Wording(weights, round(float(model.intercept_[0]), 6))
 
 
@@ -540,26 +521,29 @@ def fit_ranker(pages: Sequence[Page], probs: Sequence[np.ndarray]) -> headline.R
     """
     from sklearn.linear_model import LogisticRegression
 
+    titled = [i for i, page in enumerate(pages) if "title" in page.labels]
+    lines = {i: candidate_lines(pages[i], probs[i]) for i in titled}
+    tokens = {i: [headline.wording_tokens(lines[i][0][r]) for r in lines[i][3]] for i in titled}
+    gold = {i: [pages[i].labels[r] == "title" for r in lines[i][3]] for i in titled}
+
+    def wording_from(rows: Sequence[int]) -> headline.Wording:
+        return fit_wording([t for i in rows for t in tokens[i]], [g for i in rows for g in gold[i]])
+
     xs, ys = [], []
     for fold in site_folds(pages, RANKER_INNER_FOLDS):
         held = set(fold)
-        others = [i for i in range(len(pages)) if i not in held]
-        wording = fit_wording([pages[i] for i in others], [probs[i] for i in others])
-        for i in fold:
-            page, p = pages[i], probs[i]
-            if "title" not in page.labels:
-                continue
-            folded, belief, body, _ = candidate_lines(page, p)
-            rows, x = headline.candidate_table(belief, p[:, decode.META], body, folded, wording)
-            xs.append(x)
-            ys.extend(page.labels[r] == "title" for r in rows)
+        wording = wording_from([i for i in titled if i not in held])
+        for i in (i for i in fold if i in lines):
+            folded, belief, body, rows = lines[i]
+            meta = probs[i][:, decode.META]
+            xs.append(headline.candidate_features(rows, belief, meta, body, folded, wording))
+            ys.extend(gold[i])
     x = np.vstack(xs)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     model = LogisticRegression(C=RANKER_C, max_iter=2000)
     model.fit((x - mean) / scale, np.asarray(ys))
-    wording = fit_wording(pages, probs)
     coef = model.coef_[0].astype(np.float64)
-    return headline.Ranker(headline.NAMES, mean, scale, coef, wording)
+    return headline.Ranker(headline.NAMES, mean, scale, coef, wording_from(titled))
 
 
 def decide(

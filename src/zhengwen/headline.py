@@ -103,8 +103,13 @@ class Wording:
     bias: float
 
     def score(self, folded: str) -> float:
-        """The line's title-likeness from its wording: the bias plus its tokens' weights."""
-        return self.bias + sum(self.weights.get(t, 0.0) for t in wording_tokens(folded))
+        """The line's title-likeness from its wording: the bias plus its tokens' weights.
+
+        ``fsum`` is exact, so the score does not depend on the order a set of
+        tokens is walked in (it differs between processes with string hashing).
+        """
+        weights = self.weights
+        return math.fsum((self.bias, *(weights.get(t, 0.0) for t in wording_tokens(folded))))
 
 
 def candidates(title_belief: FloatArray) -> list[int]:
@@ -151,18 +156,6 @@ def candidate_features(
     return out
 
 
-def candidate_table(
-    title_belief: FloatArray,
-    meta_belief: FloatArray,
-    body: Sequence[bool],
-    folded: Sequence[str],
-    wording: Wording,
-) -> tuple[list[int], FloatArray]:
-    """A page's candidate rows and their features: what the ranker reads and is fitted on."""
-    rows = candidates(title_belief)
-    return rows, candidate_features(rows, title_belief, meta_belief, body, folded, wording)
-
-
 @dataclass(frozen=True)
 class Ranker:
     """A linear score over standardised candidate features; the best score wins.
@@ -184,9 +177,10 @@ class Ranker:
         folded: Sequence[str],
     ) -> int:
         """The row of the headline among the candidates (``title_belief`` must have one)."""
-        rows, x = candidate_table(title_belief, meta_belief, body, folded, self.wording)
+        rows = candidates(title_belief)
         if len(rows) == 1:
             return rows[0]
+        x = candidate_features(rows, title_belief, meta_belief, body, folded, self.wording)
         scores = ((x - self.mean) / self.scale) @ self.coef
         return rows[int(np.argmax(scores))]  # ties go to the more title-like line
 
