@@ -161,6 +161,26 @@ def test_a_line_of_icon_glyphs_is_not_body() -> None:
     assert doc.body.split("\n") == [ESSAY[1], ESSAY[2]]
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        '<SCRIPT LANGUAGE="JavaScript1.1" SRC="http://ad.example.com/main/s?user=NetEase|'
+        'Sina|Article&db=sina&border=0&local=yes">',
+        '<NOSCRIPT><A HREF="http://ad.example.com/main/adfclick?db=sina&bid=1,2,3&cid=4,5,6">'
+        "<IMG SRC=x.gif WIDTH=585 HEIGHT=50></A></NOSCRIPT>",
+        "<style>.ad{display:none}</style>",
+        '<iframe src="https://ad.example.com/frame" width="300" height="250"></iframe>',
+    ],
+)
+def test_a_script_or_style_element_left_in_the_text_is_not_body(code: str) -> None:
+    # An old scraper's copy of a page keeps its ad scripts as text lines, inside the
+    # article: long, full of punctuation, and none of it the article's.
+    page = "\n".join([ESSAY[1], code, ESSAY[2]])
+    doc = zhengwen.extract(page)
+    assert doc.lines[1].label is Label.OTHER and doc.lines[1].reason == "code_element"
+    assert doc.body.split("\n") == [ESSAY[1], ESSAY[2]]
+
+
 def test_a_print_credit_under_a_reprint_is_meta() -> None:
     page = "\n".join(
         [

@@ -439,6 +439,12 @@ def _page(
     [
         (["", "正文"], [Label.OTHER, Label.BODY], 0, "blank"),
         (["\ue5e5\ue5e5", "正文"], [Label.OTHER, Label.BODY], 0, "no_text"),
+        (
+            ['<SCRIPT LANGUAGE="JavaScript1.1" SRC="x.js">', "正文"],
+            [Label.OTHER, Label.BODY],
+            0,
+            "code_element",
+        ),
         (["标题", "胡平", "正文"], [Label.TITLE, Label.META, Label.BODY], 1, "byline"),
         (["这是一段很长的正文内容，有标点符号，也有很多汉字。"], [Label.BODY], 0, "sentence_prose"),
         (

@@ -477,6 +477,17 @@ def apply_template(probs: FloatArray, shares: FloatArray) -> FloatArray:
     return out
 
 
+# The start of a script, style or frame element left in the text by a scraper
+# (<SCRIPT LANGUAGE="JavaScript1.1" SRC=…>, <noscript><a href=…>): code, never
+# the article's text. Matched on a folded line, whose spaces are gone.
+_CODE_ELEMENT = regex.compile(r"</?(?:no)?script|</?style|</?iframe", regex.IGNORECASE)
+
+
+def is_code_element(folded: str) -> bool:
+    """Whether a folded line opens with a script, style or frame tag."""
+    return _CODE_ELEMENT.match(folded) is not None
+
+
 def _label(
     folded: list[str],
     threshold: float,
@@ -492,9 +503,10 @@ def _label(
     labels, title_rows = labels_from_probs(
         probs, threshold, never_headline(x1, folded), ranker, folded
     )
-    blank = [i for i, s in enumerate(folded) if not has_text(s)]
-    for i in blank:  # a line with no text (empty, or icon glyphs) is never body: nothing to keep
-        if labels[i] is Label.BODY:
+    for i, s in enumerate(folded):
+        # A line with no text (empty, or icon glyphs) is never body: nothing to
+        # keep; nor is a script or style element a scraper left as text.
+        if labels[i] is Label.BODY and (not has_text(s) or is_code_element(s)):
             labels[i] = Label.OTHER
     if not title_rows:
         title_rows = byline_title(labels, folded)

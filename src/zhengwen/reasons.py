@@ -10,7 +10,7 @@ is ``model:<label>``.
 from __future__ import annotations
 
 from zhengwen import lexicon
-from zhengwen.decode import PageDecision, is_credit
+from zhengwen.decode import PageDecision, is_code_element, is_credit
 from zhengwen.features import FloatArray, col, line_core
 from zhengwen.lexicon import Kind
 from zhengwen.model import Label
@@ -62,6 +62,8 @@ def explain(folded: list[str], page: PageDecision) -> list[str]:
             out.append("blank")
         elif not has_text(folded[i]):
             out.append("no_text")
+        elif label is not Label.BODY and is_code_element(folded[i]):
+            out.append("code_element")
         elif i in dropped:
             out.append("not_body_when_read_alone")
         elif label is Label.BODY:
