@@ -92,7 +92,9 @@ def test_list_number_reads_arabic_and_chinese_markers() -> None:
     assert headline.list_number("十二、结语") == ("chinese", 12)
     assert headline.list_number("三十、结语") == ("chinese", 30)
     # Not list markers: a year, a chapter, a malformed numeral, a marker without its mark.
-    for line in ("2022.11.14", "第二章 失乡号的船长", "一二、结语", "二十三感赞", "十十、", ""):
+    bad = ("2022.11.14", "第二章 失乡号的船长", "一二、结语", "一二十、", "二十十、", "十十、")
+    bad += ("二十三感赞", "")
+    for line in bad:
         assert headline.list_number(line) is None, line
 
 

@@ -98,11 +98,9 @@ def _chinese_number(numeral: str) -> int | None:
     head, ten, tail = numeral.partition("十")
     if not ten:
         return _CN_DIGITS.get(numeral) if len(numeral) == 1 else None
-    tens = _CN_DIGITS.get(head) if head else 1
+    tens = _CN_DIGITS.get(head) if head else 1  # a digit, or None: 一二十, 十十
     units = _CN_DIGITS.get(tail) if tail else 0
-    if tens is None or units is None or len(head) > 1 or len(tail) > 1:
-        return None
-    return tens * 10 + units
+    return None if tens is None or units is None else tens * 10 + units
 
 
 def list_number(folded: str) -> tuple[str, int] | None:
