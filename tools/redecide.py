@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Decide the dev pages again from an earlier site-grouped CV run's fold models, without training.
+"""Decide the labelled pages again from a site-grouped CV run's fold models, without training.
 
 ``tools/train.py --cv --keep-folds --pred RUN`` writes each fold's two models
 (the package's JSON format) and the pages it held out to ``RUN/folds/<k>/``,
@@ -39,7 +39,7 @@ def load_folds(run: Path, pages: list[train.Page]) -> list[tuple[list[int], tupl
         held = json.loads((where / "pages.json").read_text(encoding="utf-8"))
         missing = [name for name in held if name not in index]
         if missing:
-            raise SystemExit(f"{where}: pages not in the dev set: {missing[:3]}")
+            raise SystemExit(f"{where}: pages not among the labelled pages: {missing[:3]}")
         models = tuple(
             classify.parse(json.loads((where / f"pass{k}.json").read_text(encoding="utf-8")))
             for k in (1, 2)
@@ -47,7 +47,7 @@ def load_folds(run: Path, pages: list[train.Page]) -> list[tuple[list[int], tupl
         folds.append(([index[name] for name in held], models))
     held = sorted(i for fold, _ in folds for i in fold)
     if held != list(range(len(pages))):
-        raise SystemExit(f"{run}/folds does not hold out every dev page exactly once")
+        raise SystemExit(f"{run}/folds does not hold out every page exactly once")
     return folds
 
 
@@ -55,17 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run", type=Path, help="the PRED folder of a --cv --keep-folds run")
     ap.add_argument("--pred", type=Path, help="where to write (default RUN/redecided)")
-    ap.add_argument("--dev", type=Path, default=train.SHARED / "dev")
+    ap.add_argument("--eval", type=Path, default=train.SHARED, help="the eval data's root")
+    ap.add_argument("--sets", default=",".join(train.SETS), help="as the run had them")
     ap.add_argument("--html", action="store_true", help="the run was an --html one")
     args = ap.parse_args(argv)
     train.HTML = args.html
-    pages = train.load_pages(args.dev)
+    pages = train.load_pages(args.eval, tuple(args.sets.split(",")))
     folds = load_folds(args.run, pages)
     oof = [np.load(args.run / f"{p.name}.npy") for p in pages]
     pred = args.pred or args.run / "redecided"
     pred.mkdir(parents=True, exist_ok=True)
     train.decide_folds(pages, folds, oof, pred)
-    train.score(args.dev, pred)
+    train.score(args.eval, pages, pred)
     return 0
 
 

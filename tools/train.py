@@ -68,7 +68,7 @@ from zhengwen.options import DEFAULT
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
 MODEL_DIR = ROOT / "src" / "zhengwen" / "model"
-FOLDS = 5
+FOLDS = 4
 SEED = 20261124
 
 # LightGBM settings, chosen by site-grouped CV on the dev pages: small trees
@@ -84,6 +84,7 @@ PARAMS = {
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
     "lambda_l2": 5.0,
+    "max_bin": 255,
     "verbose": -1,
     "num_threads": int(os.environ.get("ZHENGWEN_TRAIN_THREADS", "2")),
     "seed": SEED,
@@ -101,9 +102,12 @@ class Page:
     labels: list[str]
     x1: np.ndarray  # base + context features (+ HTML features with --html)
     markup: Markup | None = None
+    folder: str = "dev"  # the eval folder the page comes from (SETS), "seed" for the seed
 
 
-def read_page(path: Path, name: str, site: str, html: Path | None = None) -> Page:
+def read_page(
+    path: Path, name: str, site: str, html: Path | None = None, folder: str = "dev"
+) -> Page:
     """A labelled page from a ``LABEL<TAB>TEXT`` file, with its features.
 
     With ``html``, the page's HTML facts are aligned onto its lines and their
@@ -117,7 +121,7 @@ def read_page(path: Path, name: str, site: str, html: Path | None = None) -> Pag
             lines.append(text)
     folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
     markup = None if html is None else aligned_markup(html.read_bytes(), folded)
-    return Page(name, site, lines, labels, page_features(folded, markup), markup)
+    return Page(name, site, lines, labels, page_features(folded, markup), markup, folder)
 
 
 def aligned_markup(data: bytes, folded: list[str]) -> Markup:
@@ -141,21 +145,41 @@ def aligned_markup(data: bytes, folded: list[str]) -> Markup:
 HTML = False  # --html: train and measure the HTML path's models
 
 
-def load_pages(dev: Path) -> list[Page]:
-    """The dev pages with their sites, and the seed page (its site is its own).
+# The labelled folders of ../shared/eval: the reviewed dev pages, and the train
+# pages with silver labels (body and title hold; junk kinds are mostly "other").
+SETS = ("dev", "train")
 
-    With --html, every page with its HTML, and no seed (it has none).
+
+def read_sites(path: Path) -> dict[str, str]:
+    """A folder's ``sites.tsv``: page name -> site."""
+    rows = path.read_text(encoding="utf-8").splitlines()[1:]
+    return {page: site for page, site, *_ in (row.split("\t") for row in rows if row)}
+
+
+def load_pages(root: Path, sets: Sequence[str] = SETS) -> list[Page]:
+    """The labelled pages of the eval folders ``sets`` under ``root``, with their sites,
+    and the seed page (its site is its own).
+
+    A site is one name across folders (``sina`` in dev and in train is one
+    site), so site-grouped folds keep it whole. With --html, every page with
+    its HTML, and no seed (it has none).
     """
-    sites = {}
-    for row in (dev / "sites.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        page, site, _ = row.split("\t")
-        sites[page] = site
-    pages = [
-        read_page(p, p.stem, sites[p.stem], dev / "html" / f"{p.stem}.html" if HTML else None)
-        for p in sorted((dev / "gold").glob("*.tsv"))
-    ]
+    pages = []
+    for folder in sets:
+        base = root / folder
+        sites = read_sites(base / "sites.tsv")
+        pages.extend(
+            read_page(
+                p,
+                p.stem,
+                sites[p.stem],
+                base / "html" / f"{p.stem}.html" if HTML else None,
+                folder,
+            )
+            for p in sorted((base / "gold").glob("*.tsv"))
+        )
     if not HTML:
-        pages.append(read_page(ROOT / "fixtures" / "seed.tsv", "seed", "seed"))
+        pages.append(read_page(ROOT / "fixtures" / "seed.tsv", "seed", "seed", folder="seed"))
     return pages
 
 
@@ -190,7 +214,7 @@ class _Network:
             alpha=MLP_ALPHA,
             max_iter=MLP_EPOCHS,
             random_state=SEED,
-            batch_size=256,
+            batch_size=MLP_BATCH,
             learning_rate_init=1e-3,
         )
         with warnings.catch_warnings():
@@ -199,7 +223,9 @@ class _Network:
             self.net.fit(self._inputs(x), y, sample_weight=w)
 
     def _inputs(self, x: np.ndarray) -> np.ndarray:
-        return (squash(x) - self.mean) / self.scale
+        # float32: the network is fitted (and so exported) in single precision,
+        # which halves the cost of its fit; its beliefs are read in double.
+        return ((squash(x) - self.mean) / self.scale).astype(np.float32)
 
 
 class MLP(_Network):
@@ -309,6 +335,7 @@ MODEL_KIND = "distilled"  # what ships; "gbt" keeps the trees, "mlp" learns from
 HIDDEN = (128,)
 MLP_ALPHA = 1e-3
 MLP_EPOCHS = 40
+MLP_BATCH = 256  # lines a gradient step
 
 
 def fit(xs: list[np.ndarray], pages: Sequence[Page], rounds: int):
@@ -367,10 +394,10 @@ def x2(page: Page, probs: np.ndarray) -> np.ndarray:
     return np.hstack((page.x1, stack_features(page.x1, probs)))
 
 
-def site_tables(pages: Sequence[Page], dev: Path) -> dict[str, list[float]]:
-    """Site-template shares for every dev page whose site has enough other pages.
+def site_tables(pages: Sequence[Page], root: Path) -> dict[str, list[float]]:
+    """Site-template shares for every labelled page whose site has enough other pages.
 
-    A site's table holds its dev pages' texts, and for site ``163`` also the
+    A site's table holds its labelled pages' texts, and for site ``163`` also the
     unlabelled pages of ``unlabeled/163.com`` (the same site, no labels).
     """
     from zhengwen.site import SiteTemplates
@@ -378,7 +405,7 @@ def site_tables(pages: Sequence[Page], dev: Path) -> dict[str, list[float]]:
     table = SiteTemplates()
     for p in pages:
         table.add(p.site, "\n".join(p.lines))
-    for path in sorted((dev.parent / "unlabeled" / "163.com").glob("*.txt")):
+    for path in sorted((root / "unlabeled" / "163.com").glob("*.txt")):
         table.add("163", path.read_text(encoding="utf-8"))
     out = {}
     for p in pages:
@@ -392,15 +419,44 @@ TEMPLATES: dict[str, list[float]] = {}  # page name -> shares, with --template
 
 
 def fold_models(pages: Sequence[Page], k: int) -> list[tuple[list[int], tuple]]:
-    """Each site-grouped fold's pages, with both passes fitted without them."""
+    """Each site-grouped fold's pages, with both passes fitted without them.
+
+    Pass two learns from pass-one beliefs that are out of fold twice over: a
+    training page's belief comes from a pass-one model fitted without the
+    held-out fold and without the page's own fold. Such a model serves both
+    folds of its pair, so a CV fits k(k-1)/2 of them where a CV nested in
+    each fold would fit k·k (see fit_both, which export uses). Needs k ≥ 3.
+    """
+    if k < 3:
+        raise ValueError(f"site-grouped CV needs at least 3 folds, got {k}")
+    folds = site_folds(pages, k)
+    fold_of = {i: f for f, fold in enumerate(folds) for i in fold}
+    copies = [with_body_only([page]) for page in pages]  # a page, and its body alone
+
+    def without(excluded: set[int]) -> list[Page]:
+        return [p for i in range(len(pages)) if fold_of[i] not in excluded for p in copies[i]]
+
+    t0 = time.time()
+    pair = {}
+    for f in range(k):
+        for g in range(f + 1, k):
+            train = without({f, g})
+            pair[f, g] = pair[g, f] = fit([p.x1 for p in train], train, ROUNDS[0])
+    took = time.time() - t0
+    print(f"{len(pair) // 2} pass-one models of fold pairs: {took:.0f}s", file=sys.stderr)
     out = []
-    for f, fold in enumerate(site_folds(pages, k)):
+    for f, fold in enumerate(folds):
         t0 = time.time()
-        held = set(fold)
-        train = [p for i, p in enumerate(pages) if i not in held]
-        m1, m2 = fit_both(train, k)
+        augmented, inner = [], []
+        for i in range(len(pages)):
+            if fold_of[i] != f:
+                model = pair[f, fold_of[i]]
+                augmented.extend(copies[i])
+                inner.extend(model.predict(p.x1) for p in copies[i])
+        m1 = fit([p.x1 for p in augmented], augmented, ROUNDS[0])
+        m2 = fit([x2(p, pr) for p, pr in zip(augmented, inner)], augmented, ROUNDS[1])
         if MODEL_KIND == "distilled":
-            m1, m2 = distill((m1, m2), train)
+            m1, m2 = distill((m1, m2), [p for i, p in enumerate(pages) if fold_of[i] != f])
         out.append((fold, (m1, m2)))
         print(f"fold {f}: {len(fold)} pages, {time.time() - t0:.0f}s", file=sys.stderr)
     return out
@@ -559,36 +615,67 @@ def decide(
     return [lab.value for lab in decision.labels]
 
 
-def score_template(dev: Path, out: Path) -> None:
-    """score.py on the site-template pages alone, decided without and with the template."""
-    gold = out / "gold"
-    gold.mkdir(exist_ok=True)
-    for path in (out / "with").glob("*.tsv"):
-        link = gold / path.name
+def link_gold(root: Path, names: Sequence[str], out: Path) -> Path:
+    """A gold folder ``out`` holding links to the gold files of pages ``names``, whatever
+    eval folder each comes from, so that score.py scores them as one set."""
+    out.mkdir(parents=True, exist_ok=True)
+    where = {p.stem: p for folder in SETS for p in (root / folder / "gold").glob("*.tsv")}
+    for name in names:
+        link = out / f"{name}.tsv"
         if not link.exists():
-            link.symlink_to(dev / "gold" / path.name)
+            link.symlink_to(where[name])
+    return out
+
+
+def score_template(root: Path, out: Path) -> None:
+    """score.py on the site-template pages alone, decided without and with the template."""
+    gold = link_gold(root, [path.stem for path in (out / "with").glob("*.tsv")], out / "gold")
     for sub in ("without", "with"):
         print(f"site template: {sub}", file=sys.stderr)
         subprocess.run(
-            [sys.executable, str(dev.parent / "score.py"), str(gold), str(out / sub)], check=True
+            [sys.executable, str(root / "score.py"), str(gold), str(out / sub)], check=True
         )
 
 
-def score(dev: Path, pred: Path) -> dict:
-    """score.py's figures for the predictions in ``pred`` (printed, and kept in pred/score.json)."""
-    report = pred / "score.json"
-    subprocess.run(
-        [
-            sys.executable,
-            str(dev.parent / "score.py"),
-            str(dev / "gold"),
-            str(pred),
-            "--json",
-            str(report),
-        ],
-        check=True,
-    )
-    return json.loads(report.read_text(encoding="utf-8"))
+def score(root: Path, pages: Sequence[Page], pred: Path) -> dict[str, dict]:
+    """score.py's figures for the predictions in ``pred``, for each eval folder the pages
+    come from and, when there are several, for all of them together ("all").
+
+    Each is printed under its name and kept in ``pred/score-<name>.json``. The
+    seed page is not scored (it has no eval folder).
+    """
+    groups: dict[str, list[str]] = {}
+    for page in pages:
+        if page.folder in SETS:
+            groups.setdefault(page.folder, []).append(page.name)
+    if len(groups) > 1:
+        groups["all"] = [name for names in groups.values() for name in names]
+    reports = {}
+    for group, names in groups.items():
+        gold = root / group / "gold" if group in SETS else link_gold(root, names, pred / "gold-all")
+        report = pred / f"score-{group}.json"
+        print(f"== {group}: {len(names)} pages ==", flush=True)
+        subprocess.run(
+            [sys.executable, str(root / "score.py"), str(gold), str(pred), "--json", str(report)],
+            check=True,
+        )
+        reports[group] = json.loads(report.read_text(encoding="utf-8"))
+    return reports
+
+
+def check_floors(reports: dict[str, dict], floors: dict[str, dict[str, float]]) -> list[str]:
+    """The figures below their floors, as readable lines; each floor names its group
+    (``all``, ``dev``, ``train``), and a group the run did not score is an error."""
+    below = []
+    for group, figures in floors.items():
+        if group not in reports:
+            below.append(f"{group}: not scored in this run (scored: {sorted(reports)})")
+            continue
+        for key, floor in figures.items():
+            got = reports[group][key]
+            if got < floor:
+                below.append(f"{group} {key}: {got:.4f} < floor {floor}")
+    return below
 
 
 def export_mlp(model: MLP | Student, names: Sequence[str], path: Path) -> None:
@@ -658,7 +745,18 @@ def export(booster, names: Sequence[str], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dev", type=Path, default=SHARED / "dev")
+    ap.add_argument(
+        "--eval",
+        type=Path,
+        default=SHARED,
+        help="the eval data's root (default ../shared/eval): its dev/ and train/ folders",
+    )
+    ap.add_argument(
+        "--sets",
+        default=",".join(SETS),
+        help="the labelled folders to train and measure on, comma-separated (default: "
+        f"{','.join(SETS)}); figures are reported for each and for all together",
+    )
     ap.add_argument("--cv", action="store_true", help="site-grouped cross-validation")
     ap.add_argument("--pred", type=Path, default=ROOT / "out" / "cv")
     ap.add_argument("--folds", type=int, default=FOLDS)
@@ -712,26 +810,33 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a LightGBM parameter (or rounds1/rounds2) for an experiment",
+        help="override a LightGBM parameter (or rounds1/rounds2, mlp_epochs/mlp_batch/crops) "
+        "for an experiment",
     )
     args = ap.parse_args(argv)
     globals()["MODEL_KIND"] = args.model
     globals()["HTML"] = args.html
     globals()["KEEP_FOLDS"] = args.keep_folds
+    sets = tuple(s for s in args.sets.split(",") if s)
+    unknown = set(sets) - set(SETS)
+    if unknown or not sets:
+        ap.error(f"--sets takes some of {','.join(SETS)}, got {args.sets!r}")
     if args.model == "distilled" and not args.html:
-        UNLABELED.extend(load_unlabeled(args.dev.parent / "unlabeled"))
+        UNLABELED.extend(load_unlabeled(args.eval / "unlabeled"))
     for item in args.param:
         key, _, value = item.partition("=")
         if key in ("rounds1", "rounds2"):
             rounds = list(ROUNDS)
             rounds[int(key[-1]) - 1] = int(value)
             globals()["ROUNDS"] = tuple(rounds)
+        elif key in ("mlp_epochs", "mlp_batch", "crops"):
+            globals()[key.upper()] = int(value)
         elif key in PARAMS:
             PARAMS[key] = type(PARAMS[key])(value)
         else:
             ap.error(f"unknown parameter {key!r}")
     t0 = time.time()
-    pages = load_pages(args.dev)
+    pages = load_pages(args.eval, sets)
     DEV_SITES.update(p.site for p in pages)
     print(
         f"{len(pages)} pages, {sum(len(p.lines) for p in pages)} lines, "
@@ -740,17 +845,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.cv:
         if args.template:
-            TEMPLATES.update(site_tables(pages, args.dev))
+            TEMPLATES.update(site_tables(pages, args.eval))
             print(f"site-template shares for {len(TEMPLATES)} pages", file=sys.stderr)
         oof = cross_validate(pages, args.pred, args.folds)
         if args.template:
-            score_template(args.dev, args.pred / "site-template")
-        got = score(args.dev, args.pred)
+            score_template(args.eval, args.pred / "site-template")
+        reports = score(args.eval, pages, args.pred)
         if args.check:
-            floors = json.loads(args.check.read_text(encoding="utf-8"))
-            below = {k: (round(got[k], 4), v) for k, v in floors.items() if got[k] < v}
+            below = check_floors(reports, json.loads(args.check.read_text(encoding="utf-8")))
             if below:
-                print(f"site-grouped CV below its floors (got, floor): {below}", file=sys.stderr)
+                print("site-grouped CV below its floors:", *below, sep="\n  ", file=sys.stderr)
                 return 1
             print("site-grouped CV at or above its floors", file=sys.stderr)
     if (args.export or args.export_title) and not HTML:
