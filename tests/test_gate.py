@@ -30,7 +30,7 @@ FLOORS = json.loads((ROOT / "tests" / "gate_floors.json").read_text(encoding="ut
 def test_dev_set_gate(dev_dir: Path, tmp_path: Path) -> None:
     for gold in sorted((dev_dir / "gold").glob("*.tsv")):
         _, texts = read_tsv(gold)
-        write_prediction(tmp_path, gold.stem, zhengwen.extract("\n".join(texts)))
+        write_prediction(tmp_path, gold.stem, zhengwen.extract("\n".join(texts), html=False))
     check(dev_dir, tmp_path, FLOORS["text"])
 
 

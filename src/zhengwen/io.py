@@ -72,6 +72,8 @@ _CHINESE_PREFERENCE_MAX_CHAOS = 0.05
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+COMPRESSION_MAGIC = (_GZIP_MAGIC, _ZSTD_MAGIC)
+"""How the compressed inputs :func:`open_input` undoes begin (gzip, zstd)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,35 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     if encoding is None:
         encoding = detect_encoding(data)
     return decode_with(data, encoding)
+
+
+BINARY_REPLACED_SHARE = 0.1
+"""Undecodable byte sequences per decoded character above which input is
+binary data, not a page. A damaged page (cut mid-character, a stray byte)
+has a handful; a text page read in the wrong codec stays under a few
+percent, since its ASCII (markup, digits) always decodes; executables,
+images and archives decode mostly to U+FFFD when they have no NUL byte."""
+
+
+def binary_problem(page: Decoded | str) -> str | None:
+    """Why ``page`` (decoded bytes, or a string) is binary data rather than a page, or ``None``.
+
+    Binary is a NUL character (no text format has one; UTF-16 text decoded
+    as UTF-16 has none left) or more than :data:`BINARY_REPLACED_SHARE`
+    undecodable sequences per character. The message says which.
+    """
+    if isinstance(page, str):
+        text, replaced = page, page.count(REPLACEMENT)
+    else:
+        text, replaced = page.text, page.replaced
+    if "\x00" in text:
+        return "binary data (NUL bytes), not page text or HTML"
+    if replaced > BINARY_REPLACED_SHARE * max(len(text), 1):
+        return (
+            f"binary data ({replaced} undecodable byte sequences in {len(text)} characters), "
+            "not page text or HTML"
+        )
+    return None
 
 
 def check_encoding(name: str) -> str:

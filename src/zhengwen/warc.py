@@ -411,7 +411,7 @@ def record_row(
         if record.page is not None:
             doc = document_from_page(record.page, options, template=template, **overrides)
         else:
-            doc = extract(record.text, options, template=template, **overrides)
+            doc = extract(record.text, options, html=False, template=template, **overrides)
     except Exception as exc:  # reported in the output, never dropped
         out["error"] = f"{type(exc).__name__}: {exc}"
     else:
