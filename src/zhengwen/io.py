@@ -204,11 +204,12 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
 
 
 BINARY_REPLACED_SHARE = 0.1
-"""Undecodable byte sequences per decoded character above which input is
-binary data, not a page. A damaged page (cut mid-character, a stray byte)
-has a handful; a text page read in the wrong codec stays under a few
-percent, since its ASCII (markup, digits) always decodes; executables,
-images and archives decode mostly to U+FFFD when they have no NUL byte."""
+"""Undecodable byte sequences per decoded character above which input whose
+encoding was detected is binary data, not a page. A damaged page (cut
+mid-character, a stray byte) has a handful; the detector picks the codec
+that reads a text page with the fewest; images and archives without a NUL
+byte decode mostly to U+FFFD. (A page forced through the wrong codec can
+pass this share: it is not a test for a wrong ``--encoding``.)"""
 
 
 def binary_problem(page: Decoded | str) -> str | None:
