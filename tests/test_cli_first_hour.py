@@ -156,13 +156,13 @@ def test_first_commands_as_a_real_subprocess(tmp_path: Path) -> None:
     import subprocess
     import sys
 
+    from conftest import run_quietly
+
     binary = tmp_path / "ls"
     binary.write_bytes(ELF)
 
     def run(*args: str) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(
-            [sys.executable, "-m", "zhengwen", *args], capture_output=True, timeout=120
-        )
+        return run_quietly([sys.executable, "-m", "zhengwen", *args])
 
     refused = run(str(binary), str(SEED_PATH))
     assert refused.returncode == 2 and b"binary data" in refused.stderr
