@@ -475,6 +475,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow  # two full runs and a slowed one: several seconds each
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_subprocess_signal_keeps_work_and_resume_finishes_it(

@@ -46,7 +46,7 @@ def test_deterministic(text: str) -> None:
     assert a == b
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_clean_is_idempotent_on_shuffled_seed(seed: int) -> None:
     from conftest import FIXTURES
@@ -60,7 +60,7 @@ def test_clean_is_idempotent_on_shuffled_seed(seed: int) -> None:
         assert zhengwen.clean(once) == once
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_blank_lines_change_no_label(seed: int) -> None:
     from conftest import FIXTURES

@@ -199,6 +199,7 @@ FAST = settings(
 )
 
 
+@pytest.mark.slow
 @FAST
 @given(MUTATED)
 def test_mutated_pages_keep_the_invariants(text: str) -> None:
@@ -316,6 +317,7 @@ def test_clean_is_idempotent_on_found_cases(lines: list[str]) -> None:
     assert zhengwen.clean(once) == once  # ... which, read alone, must come back whole
 
 
+@pytest.mark.slow
 def test_every_dev_page_keeps_the_invariants_whole() -> None:
     texts = DEV / "text"
     if not texts.is_dir():
@@ -346,6 +348,7 @@ def test_a_100000_line_list() -> None:
     assert _is_subsequence(body, lines) and doc.body == "\n".join(body)
 
 
+@pytest.mark.slow
 def test_extract_keeps_no_memory_between_calls() -> None:
     # The first fuzzing run ended out of memory; the leak was atheris's, not
     # ours (see fuzz/README.md). This pins down that it stays that way.
