@@ -397,9 +397,12 @@ class AtomicWriter:
         self._closers: list[object] = []
 
     def __enter__(self) -> BinaryIO:
-        fd, self._tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
+        try:
+            fd, self._tmp = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+            )
+        except OSError as exc:  # named after the file asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self._raw = os.fdopen(fd, "wb")
         stream: BinaryIO = self._raw
         if self.path.suffix == ".gz":
