@@ -744,7 +744,9 @@ def run_jsonl(
         if journal is not None:
             journal.note(task, len(line), ok)
 
-    write_lines(results, out, stats, progress, note, input_bytes(inputs), _record_bytes)
+    # A resumed run skips records the bar would never see: it counts records then.
+    total = input_bytes(inputs) if journal is None or not journal.kept.records else None
+    write_lines(results, out, stats, progress, note, total, _record_bytes)
 
 
 def write_lines(
