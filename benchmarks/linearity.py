@@ -7,7 +7,7 @@ Four shapes of pathological page, each named with the full size it stands for:
 * ``repeated_lines``: one body sentence repeated (100,000 lines in full);
 * ``punctuation``: a page of punctuation only, in lines of 40 (full: 1 MB);
 * ``digit_line``: one line of digits (full: 20,000, the ``max_line_chars``
-  that features read), the worst case found by tests/test_regex_safety.py.
+  that features read), the worst case found by benchmarks/regex_linearity.py.
 
 For each, ``s`` is found by doubling from a small size until one call takes
 ``--target`` seconds (0.1 s by default), and capped at a tenth of the full

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import zhengwen
+from conftest import BUDGET, hang, tick
 from zhengwen import batch
 from zhengwen.batch import (
     CHUNK_RECORDS,
@@ -150,7 +151,7 @@ def test_parallel_map_bounds_work_in_flight() -> None:
 # A misbehaving job for the workers: what it does with each item is in the item.
 def _misbehave(config: object, item: str) -> str:
     if item == "hang":
-        time.sleep(3600)
+        hang()
     elif item == "exit":
         os._exit(3)
     elif item == "segv":
@@ -161,23 +162,26 @@ def _misbehave(config: object, item: str) -> str:
     return item.upper()
 
 
-def test_parallel_map_survives_hangs_crashes_and_raises() -> None:
+@pytest.mark.usefixtures("fake_clock")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_parallel_map_survives_hangs_crashes_and_raises(workers: int) -> None:
     items = [f"ok{i}" for i in range(40)]
     faults = {3: "hang", 9: "exit", 10: "segv", 17: "raise", 30: "hang"}
+    if workers > 1:  # a clock jump would also overrun what the other worker is on
+        faults = {k: v for k, v in faults.items() if v != "hang"}
     for i, fault in faults.items():
         items[i] = fault
     chunks = [items[i : i + 8] for i in range(0, 40, 8)]  # several faults share a chunk
-    started = time.monotonic()
-    got = list(parallel_map(_misbehave, None, chunks, 2, _failed, timeout=1.0))
-    assert time.monotonic() - started < 20  # the hangs cost about the timeout each
+    got = list(parallel_map(_misbehave, None, chunks, workers, _failed, timeout=BUDGET))
     assert [item for item, _ in got] == items  # nothing lost, nothing doubled, in order
     expected = {
-        3: "hang: timed out after 1 s",
+        3: f"hang: timed out after {BUDGET:g} s",
         9: "exit: worker process died (exit code 3)",
         10: "segv: worker process died (killed by SIGSEGV)",
         17: "raise: failed: ValueError: bad item",
-        30: "hang: timed out after 1 s",
+        30: f"hang: timed out after {BUDGET:g} s",
     }
+    expected = {i: problem for i, problem in expected.items() if i in faults}
     for i, (item, result) in enumerate(got):
         assert result == expected.get(i, item.upper()), i
 
@@ -257,7 +261,7 @@ def test_stats_summary_counts() -> None:
 def _faulty_extract(text: str, options: Options | None = None, **kwargs: Any) -> zhengwen.Document:
     # Test-only stand-in for extract, inherited by the forked workers.
     if text == "HANG":
-        time.sleep(3600)
+        hang()
     if text == "CRASH":
         faulthandler.disable()
         os.kill(os.getpid(), signal.SIGSEGV)
@@ -266,6 +270,7 @@ def _faulty_extract(text: str, options: Options | None = None, **kwargs: Any) ->
     return zhengwen.extract("正文\n" + text, options, **kwargs)
 
 
+@pytest.mark.usefixtures("fake_clock")
 def test_run_jsonl_gives_hung_and_crashed_records_error_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -276,29 +281,33 @@ def test_run_jsonl_gives_hung_and_crashed_records_error_lines(
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)))
     out, stats = io.BytesIO(), Stats()
-    run_jsonl([str(path)], out, CONFIG, 2, stats, timeout=1.0)
+    run_jsonl([str(path)], out, CONFIG, 1, stats, timeout=BUDGET)
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["id"] for r in rows] == list(range(80))
     assert stats.items == 80 and stats.errors == 4
-    assert rows[5]["error"] == "line 6: timed out after 1 s" and rows[5]["line"] == 6
+    assert rows[5]["error"] == f"line 6: timed out after {BUDGET:g} s" and rows[5]["line"] == 6
     assert rows[6]["error"] == "line 7: worker process died (killed by SIGSEGV)"
     assert rows[40]["error"] == "line 41: worker process died (exit code 7)"
-    assert rows[41]["error"] == "line 42: timed out after 1 s"
+    assert rows[41]["error"] == f"line 42: timed out after {BUDGET:g} s"
     good = [r for r in rows if "error" not in r]
     assert len(good) == 76 and all("body" in r for r in good)
 
 
+@pytest.mark.usefixtures("fake_clock")
 def test_timeout_bounds_the_record_not_the_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Each record takes 0.3 s, a chunk of 8 takes 2.4 s: only a record's own time counts.
+    # Each record takes one tick (under the budget), a chunk of 8 takes eight (over
+    # it): only a record's own time counts.
     tasks = [RecordTask("x", i + 1, json.dumps({"text": "SLOW"}).encode()) for i in range(8)]
 
     def slow(text: str, options: Options | None = None, **kwargs: Any) -> zhengwen.Document:
         if text == "SLOW":
-            time.sleep(0.3)
+            tick()
         return zhengwen.extract(text, options, **kwargs)
 
     monkeypatch.setattr(batch, "extract", slow)
-    got = list(parallel_map(process_record, CONFIG, [tasks], 1, batch.record_failure, timeout=1.0))
+    got = list(
+        parallel_map(process_record, CONFIG, [tasks], 1, batch.record_failure, timeout=BUDGET)
+    )
     assert all(ok for _, (_, ok) in got)
 
 

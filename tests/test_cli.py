@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 import zhengwen
+from conftest import BUDGET, hang, run_quietly
 from zhengwen import batch as cli_batch
 from zhengwen import cli
 from zhengwen.cli import main
@@ -37,6 +38,7 @@ JSON_KEYS = {"file", "encoding", "replaced", "title", "date", "source", "authors
     "body",
     "lines",
 }
+Spawn = Callable[..., subprocess.Popen[bytes]]
 BIG5_PAGE = (
     "首頁\n新聞\n颱風來襲 氣象局發布海上陸上警報\n2023-07-26 10:30 來源：中央社\n"
     "氣象局今天上午發布颱風海上陸上警報，提醒民眾注意強風豪雨，並做好防颱準備。"
@@ -366,12 +368,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _zhengwen(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "zhengwen", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-    )
+    return run_quietly([sys.executable, "-m", "zhengwen", *args], stdin)
 
 
 def test_subprocess_filter_and_files(tmp_path: Path) -> None:
@@ -397,10 +394,9 @@ def test_subprocess_jsonl_from_stdin_with_jobs() -> None:
     assert b"40 records, 1 error" in run.stderr
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX")
-def _blocked_run(jobs: int, target: Path) -> subprocess.Popen[bytes]:
+def _blocked_run(spawn: Spawn, jobs: int, target: Path) -> subprocess.Popen[bytes]:
     """A JSONL run to ``target`` whose stdin stays open after 5 records, too few for a chunk."""
-    proc = subprocess.Popen(
+    proc = spawn(
         [sys.executable, "-m", "zhengwen", "--jsonl", "-j", str(jobs), "-o", str(target)],
         stdin=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -418,8 +414,9 @@ def _wait_until(done: Callable[[], object], what: str, seconds: float = 30) -> N
         time.sleep(0.02)
 
 
-def test_subprocess_sigterm_before_any_record_leaves_nothing(tmp_path: Path) -> None:
-    proc = _blocked_run(1, tmp_path / "out.jsonl")
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX")
+def test_subprocess_sigterm_before_any_record_leaves_nothing(tmp_path: Path, spawn: Spawn) -> None:
+    proc = _blocked_run(spawn, 1, tmp_path / "out.jsonl")
     # The side files exist once the run (and its SIGTERM handler) is under way;
     # the run is blocked mid-stream, with no record written, when the signal comes.
     _wait_until((tmp_path / "out.jsonl.progress.json").exists, "run never started")
@@ -449,11 +446,11 @@ def _running(pid: int) -> bool:
     not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
     reason="needs Linux /proc/PID/task/PID/children",
 )
-def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path, spawn: Spawn) -> None:
     # SIGKILL gives the parent no chance to stop its workers. They must still
     # end on their own: a worker left waiting would hold the run's stderr open
     # (so communicate() below would time out) and idle forever.
-    proc = _blocked_run(2, tmp_path / "o.jsonl")
+    proc = _blocked_run(spawn, 2, tmp_path / "o.jsonl")
     _wait_until(lambda: len(_children(proc.pid)) >= 2, "workers never started")
     workers = _children(proc.pid)
     proc.kill()
@@ -478,10 +475,11 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow  # two full runs and a slowed one: several seconds each
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_subprocess_signal_keeps_work_and_resume_finishes_it(
-    tmp_path: Path, sig: signal.Signals
+    tmp_path: Path, sig: signal.Signals, spawn: Spawn
 ) -> None:
     source = tmp_path / "in.jsonl"
     rows = [{"id": i, "text": "\n".join(SEED_LINES[i % 90 : i % 90 + 8])} for i in range(150)]
@@ -494,9 +492,7 @@ def test_subprocess_signal_keeps_work_and_resume_finishes_it(
     target = tmp_path / "out.jsonl"
     partial = tmp_path / "out.jsonl.partial"
     argv = ["--jsonl", "-j", "2", "-o", str(target), str(source)]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_RUN, *argv], stderr=subprocess.PIPE, cwd=tmp_path
-    )
+    proc = spawn([sys.executable, "-c", SLOW_RUN, *argv], stderr=subprocess.PIPE, cwd=tmp_path)
     deadline = time.monotonic() + 60
     while not partial.exists() or partial.stat().st_size < 20_000:
         assert time.monotonic() < deadline and proc.poll() is None, "run never got going"
@@ -551,17 +547,19 @@ def test_resume_with_nothing_to_resume_runs_from_the_start(tmp_path: Path) -> No
     assert json.loads(target.read_bytes())["body"] == _body(SEED)
 
 
+@pytest.mark.usefixtures("fake_clock")
 def test_record_timeout_flag(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def hangs(text: str, options: Options | None = None, **kwargs: Any) -> zhengwen.Document:
         if text == "HANG":
-            time.sleep(3600)
+            hang()
         return zhengwen.extract(text, options, **kwargs)
 
     monkeypatch.setattr(cli_batch, "extract", hangs)  # inherited by the forked worker
     path = tmp_path / "in.jsonl"
     path.write_bytes(_jsonl([{"text": "短"}, {"text": "HANG"}, {"text": "短"}]))
-    assert main(["--jsonl", "-q", "-j", "1", "--record-timeout", "0.5", str(path)]) == 1
+    argv = ["--jsonl", "-q", "-j", "1", "--record-timeout", f"{BUDGET:g}", str(path)]
+    assert main(argv) == 1
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r.get("error") for r in out] == [None, "line 2: timed out after 0.5 s", None]
+    assert [r.get("error") for r in out] == [None, f"line 2: timed out after {BUDGET:g} s", None]

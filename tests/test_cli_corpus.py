@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import subprocess
 import sys
 from importlib.util import find_spec
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from conftest import run_quietly
 from corpus_files import conversion_record, page_html, response_record, warc_record, write_archive
 from zhengwen import extract
 from zhengwen.cli import main
@@ -298,11 +298,8 @@ def test_corpus_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixtu
 @needs_fastwarc
 def test_subprocess_warc_from_a_pipe(tmp_path: Path) -> None:
     data = gzip.compress(b"".join(_crawl()))  # one gzip member for the whole file
-    run = subprocess.run(
-        [sys.executable, "-m", "zhengwen", "--warc", "--lang", "zho", "-j", "1"],
-        input=data,
-        capture_output=True,
-        timeout=120,
+    run = run_quietly(
+        [sys.executable, "-m", "zhengwen", "--warc", "--lang", "zho", "-j", "1"], data
     )
     assert run.returncode == 0, run.stderr
     out = _rows(run.stdout.decode("utf-8"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import zhengwen
@@ -213,3 +215,65 @@ def test_undecoded_character_references_do_not_change_labels(seed_text: str) -> 
     meta = (doc.title, doc.date, doc.source, doc.authors, doc.editors)
     assert meta == (plain.title, plain.date, plain.source, plain.authors, plain.editors)
     assert doc.source == "武汉开发区"  # from "&nbsp;&nbsp;来源&#58; 武汉开发区"
+
+
+# --------------------------------------------------------------------------- one front door
+
+PAGE_HTML = (
+    "<!DOCTYPE html><html><head><title>县里新建一座图书馆 - 新闻网</title></head><body>"
+    '<div class="nav"><a href="/">首页</a><a href="/news">新闻</a></div>'
+    "<h1>县里新建一座图书馆</h1>"
+    "<p>本报讯 县里新建的图书馆今天正式开放，馆内藏书十万册，设有少儿阅览室和自习区。</p>"
+    "<p>馆长介绍，图书馆每天开放十二个小时，市民凭身份证即可免费办理借书证。</p>"
+    '<div class="footer"><a href="/about">关于我们</a> 版权所有</div>'
+    "</body></html>"
+)
+
+
+def test_extract_reads_html_as_extract_html_does() -> None:
+    doc = zhengwen.extract(PAGE_HTML)
+    assert doc == zhengwen.extract_html(PAGE_HTML)
+    assert "<p>" not in doc.body and "图书馆今天正式开放" in doc.body
+    assert doc.title == "县里新建一座图书馆"
+    assert zhengwen.clean(PAGE_HTML) == doc.body
+
+
+def test_extract_html_switch_overrides_detection() -> None:
+    forced = zhengwen.extract(PAGE_HTML, html=False)  # one line of markup, read as text
+    assert [ln.text for ln in forced.lines] == [PAGE_HTML]
+    text = "首页\n县里新建一座图书馆\n本报讯 县里新建的图书馆今天正式开放。"
+    assert zhengwen.extract(text, html=True) == zhengwen.extract_html(text)
+
+
+def test_extract_reads_bytes_as_the_command_line_does(seed_text: str) -> None:
+    assert zhengwen.extract(seed_text.encode("gb18030")) == zhengwen.extract(seed_text)
+    assert zhengwen.extract(bytearray(seed_text.encode("utf-8"))) == zhengwen.extract(seed_text)
+    gbk_html = PAGE_HTML.replace("<head>", '<head><meta charset="gbk">').encode("gbk")
+    assert zhengwen.extract(gbk_html) == zhengwen.extract(PAGE_HTML)
+    assert zhengwen.extract(PAGE_HTML.encode(), html=False).lines[0].text == PAGE_HTML
+
+
+def test_extract_html_and_html_to_page_are_exported() -> None:
+    from zhengwen import html
+
+    assert zhengwen.extract_html is html.extract_html
+    assert zhengwen.html_to_page is html.html_to_page
+    assert {"extract_html", "html_to_page"} <= set(zhengwen.__all__)
+
+
+@pytest.mark.parametrize("page", [None, 3, ["第一行"], Path("page.txt")])
+def test_extract_refuses_other_types_by_name(page: object) -> None:
+    with pytest.raises(TypeError, match=r"argument 'page' must be str .* or bytes, not "):
+        zhengwen.extract(page)  # type: ignore[arg-type]
+
+
+def test_extract_refuses_binary_bytes() -> None:
+    with pytest.raises(ValueError, match="binary data"):
+        zhengwen.extract(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4)
+
+
+def test_extract_keeps_its_keyword_parameters(seed_text: str) -> None:
+    doc = zhengwen.extract(seed_text, Options(), favor_precision=True)
+    assert doc == zhengwen.extract(seed_text, Options(favor_precision=True))
+    shares = [0.0] * len(doc.lines)
+    assert zhengwen.extract(seed_text, template=shares).lines[0].text == doc.lines[0].text

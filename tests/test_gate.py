@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import zhengwen
 from conftest import ROOT, read_tsv
 from zhengwen.decode import never_headline
@@ -27,13 +29,15 @@ from zhengwen.options import DEFAULT
 FLOORS = json.loads((ROOT / "tests" / "gate_floors.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_dev_set_gate(dev_dir: Path, tmp_path: Path) -> None:
     for gold in sorted((dev_dir / "gold").glob("*.tsv")):
         _, texts = read_tsv(gold)
-        write_prediction(tmp_path, gold.stem, zhengwen.extract("\n".join(texts)))
+        write_prediction(tmp_path, gold.stem, zhengwen.extract("\n".join(texts), html=False))
     check(dev_dir, tmp_path, FLOORS["text"])
 
 
+@pytest.mark.slow
 def test_dev_set_gate_html(dev_dir: Path, tmp_path: Path) -> None:
     """The HTML path on each dev page's original HTML (its lines are the gold's)."""
     for gold in sorted((dev_dir / "gold").glob("*.tsv")):

@@ -296,3 +296,11 @@ def test_format_explain_colour_only_when_asked() -> None:
 def test_gb_family_is_read_as_gb18030(name: str) -> None:
     # charset-normalizer may name any of these; GB18030 reads them all.
     assert _canonical(name) == "gb18030"
+
+
+def test_atomic_writer_names_the_path_asked_for(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    target = tmp_path / "a-file" / "out.txt"
+    with pytest.raises(OSError) as caught, AtomicWriter(target) as out:
+        out.write(b"never")
+    assert caught.value.filename == str(target) and ".tmp" not in str(caught.value)

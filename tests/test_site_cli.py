@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 import sys
 from importlib.util import find_spec
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from conftest import run_quietly
 from corpus_files import conversion_record, page_html, response_record, write_archive
 from zhengwen.batch import RecordConfig, learn_archives, learn_records
 from zhengwen.cli import main
@@ -259,12 +259,6 @@ def test_usage_errors_exit_2(
 
 def test_subprocess_stdin_is_refused(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "site.jsonl", records()).read_bytes()
-    done = subprocess.run(
-        [sys.executable, "-m", "zhengwen", "--jsonl", "--site-template"],
-        input=data,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_quietly([sys.executable, "-m", "zhengwen", "--jsonl", "--site-template"], data)
     assert done.returncode == 2 and done.stdout == b""
     assert b"stdin cannot be read again" in done.stderr

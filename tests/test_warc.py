@@ -362,3 +362,19 @@ def test_an_overlong_http_header_is_that_records_error(tmp_path: Path) -> None:
     long, after = iter_records(write_archive(tmp_path / "long.warc.gz", records))
     assert long.url == "long" and long.error is not None and "HTTP header" in long.error
     assert after.url == "next" and after.text == CHINESE
+
+
+def test_a_binary_record_is_an_error_record(tmp_path: Path) -> None:
+    records = [
+        conversion_record(1, "http://news.cn/1", "标题\n" + CHINESE, "zho"),
+        conversion_record(2, "http://news.cn/bin", "\x00\x01ELF\x00" * 20, "zho"),
+        conversion_record(3, "http://news.cn/3", "标题\n" + CHINESE, "zho"),
+    ]
+    rows = list(extract_warc(write_archive(tmp_path / "x.warc.gz", records)))
+    assert [row["url"] for row in rows] == [
+        "http://news.cn/1",
+        "http://news.cn/bin",
+        "http://news.cn/3",
+    ]
+    assert "binary data" in str(rows[1]["error"]) and "body" not in rows[1]
+    assert "error" not in rows[0] and "error" not in rows[2]

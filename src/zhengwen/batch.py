@@ -56,14 +56,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from zhengwen import extract
-from zhengwen.html import decode_html_counted, document_from_page, html_to_page, looks_like_html
+from zhengwen.html import decode_page, document_from_page, html_to_page
 from zhengwen.io import (
+    COMPRESSION_MAGIC,
     EXTENSIONS,
     STDIN,
     AtomicWriter,
     Decoded,
     TooLong,
-    decode,
+    binary_problem,
     document_fields,
     dump_json_line,
     format_explain,
@@ -134,7 +135,9 @@ class Stats:
     an interrupted earlier run had written, which this run kept. ``skipped``
     counts, by reason, the archive records that are no page (or not in the
     language asked for); they give no output. ``sites`` is what the first pass
-    of a ``--site-template`` run learned.
+    of a ``--site-template`` run learned. ``not_json`` counts, of the first
+    ``probed`` (at most :data:`JSONL_PROBE`) records of a JSONL run, those
+    that are no JSON object: all of them, and the input is no JSON Lines.
     """
 
     noun: str = "record"
@@ -146,6 +149,8 @@ class Stats:
     resumed_errors: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     sites: SiteSummary | None = None
+    probed: int = 0
+    not_json: int = 0
 
     def summary(self) -> str:
         """One line for stderr: counts, time and rate."""
@@ -168,16 +173,30 @@ class Stats:
 
 
 class _Progress:
-    """A tqdm bar on stderr counting items, or nothing when ``enabled`` is false."""
+    """A tqdm bar on stderr, or nothing when ``enabled`` is false.
 
-    def __init__(self, enabled: bool, noun: str, desc: str | None = None) -> None:
+    It counts items (``noun``s), or bytes with ``in_bytes``; with a
+    ``total`` it shows the share done and the time left.
+    """
+
+    def __init__(
+        self,
+        enabled: bool,
+        noun: str,
+        desc: str | None = None,
+        total: int | None = None,
+        in_bytes: bool = False,
+    ) -> None:
         self._bar: Any = None
         if enabled:
             from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
+            unit: dict[str, Any] = {"unit": f" {noun}s"}
+            if in_bytes:
+                unit = {"unit": "B", "unit_scale": True, "unit_divisor": 1024}
             # No monitor thread: worker processes are forked after the bar starts.
             tqdm.monitor_interval = 0
-            self._bar = tqdm(unit=f" {noun}s", desc=desc, file=sys.stderr, dynamic_ncols=True)
+            self._bar = tqdm(total=total, desc=desc, file=sys.stderr, dynamic_ncols=True, **unit)
 
     def update(self, n: int) -> None:
         if self._bar is not None:
@@ -537,6 +556,31 @@ def _task_size(task: RecordTask) -> int:
     return len(task.raw) if isinstance(task.raw, bytes) else 0
 
 
+def _record_bytes(task: RecordTask) -> int:
+    """The input bytes of a record's line, its newline included (for the progress bar)."""
+    return (len(task.raw) if isinstance(task.raw, bytes) else task.raw.size) + 1
+
+
+def input_bytes(inputs: list[str]) -> int | None:
+    """The bytes there are to read in ``inputs``, when known: all regular, uncompressed files.
+
+    ``None`` for stdin, a pipe or a compressed file (whose size says little
+    of what it holds).
+    """
+    total = 0
+    for path in inputs:
+        if path == STDIN or not os.path.isfile(path):
+            return None
+        try:
+            with open(path, "rb") as f:
+                if f.read(4).startswith(COMPRESSION_MAGIC):
+                    return None
+            total += os.path.getsize(path)
+        except OSError:
+            return None
+    return total
+
+
 def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]:
     """One JSONL input line in, its output line out, and whether it succeeded.
 
@@ -574,6 +618,9 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
         kind = "null" if text is None else type(text).__name__
         problem = f"field {name!r} is not a string (got {kind})"
         return _failure(config, task, problem, record)
+    binary = binary_problem(text)
+    if binary is not None:
+        return _failure(config, task, f"field {name!r} holds {binary}", record)
     try:
         if config.html_field is not None:
             page = html_to_page(text)
@@ -581,11 +628,17 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
             doc = document_from_page(page, config.options, template=shares)
         else:
             shares = _record_shares(config, record, text)
-            doc = extract(text, config.options, template=shares)
+            doc = extract(text, config.options, html=False, template=shares)
     except Exception as exc:  # a bug on one page must not stop a million-page run
         return _failure(config, task, f"extraction failed: {type(exc).__name__}: {exc}", record)
     record.update(document_fields(doc, config.keep_labels, shares))
     return dump_json_line(record), True
+
+
+JSONL_PROBE = 100
+"""Lines at the start of a JSONL run that are checked for being JSON at all
+(:attr:`Stats.not_json`): a run none of whose first lines is a JSON object
+was most likely given page files, and is told so."""
 
 
 def _record_shares(config: RecordConfig, record: dict[str, Any], text: str) -> list[float] | None:
@@ -682,8 +735,18 @@ def run_jsonl(
         prepare=warm_up,
         timeout=timeout,
     )
-    note = None if journal is None else (lambda task, line, ok: journal.note(task, len(line), ok))
-    write_lines(results, out, stats, progress, note)
+
+    def note(task: RecordTask, line: bytes, ok: bool) -> None:
+        if stats.probed < JSONL_PROBE:
+            stats.probed += 1
+            # An error line that starts with ``error`` kept no input fields: no JSON object.
+            stats.not_json += not ok and line.startswith(b'{"error": ')
+        if journal is not None:
+            journal.note(task, len(line), ok)
+
+    # A resumed run skips records the bar would never see: it counts records then.
+    total = input_bytes(inputs) if journal is None or not journal.kept.records else None
+    write_lines(results, out, stats, progress, note, total, _record_bytes)
 
 
 def write_lines(
@@ -692,13 +755,19 @@ def write_lines(
     stats: Stats,
     progress: bool,
     note: Callable[[T, bytes, bool], None] | None = None,
+    total_bytes: int | None = None,
+    size: Callable[[T], int] | None = None,
 ) -> None:
     """Write each output line of ``results`` (task, (line, ok)) to ``out``, in order.
 
     ``stats`` counts them as they are written; ``note(task, line, ok)`` hears
-    of each once written. ``results`` is closed however this ends.
+    of each once written. ``results`` is closed however this ends. With
+    ``total_bytes`` (the input's size) and ``size`` (the input bytes of a
+    task), the progress bar counts bytes against the total, so it shows the
+    time left.
     """
-    bar = _Progress(progress, "page")
+    in_bytes = total_bytes is not None and size is not None
+    bar = _Progress(progress, "page", total=total_bytes if in_bytes else None, in_bytes=in_bytes)
     try:
         for task, (line, ok) in results:
             out.write(line)
@@ -706,7 +775,7 @@ def write_lines(
                 note(task, line, ok)
             stats.items += 1
             stats.errors += not ok
-            bar.update(1)
+            bar.update(size(task) if in_bytes and size is not None else 1)
     finally:
         results.close()
         bar.close()
@@ -986,7 +1055,8 @@ class PageConfig:
     ``encoding`` overrides detection; ``html`` says whether pages are HTML
     (``None``: each page by :func:`zhengwen.html.looks_like_html`);
     ``colour`` adds ANSI colours to ``explain``; ``headers`` puts
-    ``==> name <==`` over each ``explain`` page. ``templates``, when set,
+    ``==> name <==`` over each page (as ``head`` does) in ``text``,
+    ``markdown`` and ``explain``. ``templates``, when set,
     holds the site templates learned in a first pass (``--site-template``;
     a page file's site is its folder, :func:`page_site`).
     """
@@ -1027,12 +1097,12 @@ def render(
         return format_json(doc, decoded, name, template)
     if config.format == "tsv":
         return format_tsv(doc)
+    head = f"==> {name} <==\n" if config.headers else ""
     if config.format == "markdown":
-        return format_markdown(doc)
+        return head + format_markdown(doc)
     if config.format == "explain":
-        head = f"==> {name} <==\n" if config.headers else ""
         return head + format_explain(doc, config.colour)
-    return format_text(doc)
+    return head + format_text(doc)
 
 
 def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResult:
@@ -1052,7 +1122,11 @@ def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResu
             data = read_bytes(path)
         except Exception as exc:  # OSError, corrupt gzip/zstd, zstandard missing
             return PageResult(path, b"", 2, (f"{name}: cannot read: {exc}",))
-    decoded, as_html = _decode_page(config, data)
+    decoded, as_html = decode_page(data, config.html, config.encoding)
+    # With --encoding the user has said what the bytes are; a wrong one is theirs to see.
+    binary = binary_problem(decoded) if config.encoding is None else None
+    if binary is not None:
+        return PageResult(path, b"", 2, (f"{name}: {binary}",))
     messages: list[str] = []
     if decoded.replaced:
         messages.append(
@@ -1068,20 +1142,12 @@ def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResu
         if page is not None:
             doc = document_from_page(page, config.options, template=shares)
         else:
-            doc = extract(text, config.options, template=shares)
+            doc = extract(text, config.options, html=False, template=shares)
     except Exception as exc:  # report and go on to the next page
         messages.append(f"{name}: extraction failed: {type(exc).__name__}: {exc}")
         return PageResult(path, b"", 1, tuple(messages))
     output = render(doc, config, decoded, path, shares).encode("utf-8")
     return PageResult(path, output, 0, tuple(messages))
-
-
-def _decode_page(config: PageConfig, data: bytes) -> tuple[Decoded, bool]:
-    """A page file's bytes as text, and whether it is HTML (see :func:`process_page`)."""
-    as_html = looks_like_html(data) if config.html is None else config.html
-    if as_html and config.encoding is None:
-        return decode_html_counted(data), True
-    return decode(data, config.encoding), as_html
 
 
 def output_path(output_dir: str | os.PathLike[str], path: str, fmt: str) -> Path:
@@ -1120,7 +1186,7 @@ def run_pages(
     # Stdin can only be read by this process, so a run that includes it stays here.
     workers = 0 if STDIN in paths or jobs <= 1 else min(jobs, len(chunks))
     status = 0
-    bar = _Progress(progress, "page")
+    bar = _Progress(progress, "page", total=len(paths))
     results = parallel_map(
         process_page,
         config,
@@ -1439,7 +1505,7 @@ def learn_pages(
         for path in paths:
             bar.update(1)
             try:
-                decoded, as_html = _decode_page(config, read_bytes(path))
+                decoded, as_html = decode_page(read_bytes(path), config.html, config.encoding)
                 text = html_to_page(decoded.text).text if as_html else decoded.text
                 templates.add(page_site(path), text)
             except Exception:  # unreadable: the second pass says so

@@ -14,8 +14,9 @@ Exit status:
   ``error`` and ``line``; the messages are also on stderr. For WARC/WET,
   a page record that fails, or a file that breaks off, gives a line with
   ``error``.
-* 2: usage or input error: a bad option, a missing or unreadable file, an
-  unknown encoding, an output that cannot be written.
+* 2: usage or input error: a bad option, a missing or unreadable file, a
+  file that is binary data (a NUL byte, or mostly undecodable), an unknown
+  encoding, an output that cannot be written.
 * 130 (SIGINT, Ctrl-C) or 143 (SIGTERM): interrupted. ``-o FILE`` is never
   left truncated: it appears only when a run is complete. A JSONL run keeps
   the records done so far in ``FILE.partial`` (with ``FILE.progress.json``)
@@ -75,14 +76,21 @@ EXIT_SIGPIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 PROG = "zhengwen"
 
+HEADED_FORMATS = ("text", "markdown", "explain")
+"""Formats in which several pages in one output are told apart by a ``==> FILE <==`` line."""
+
 EPILOG = """\
 examples:
   zhengwen page.txt                       print the article body of one page
   cat page.txt | zhengwen                 the same, as a filter
   zhengwen page.html                      the same from the page's HTML (found by
                                           its tags; --html/--no-html decide)
+  zhengwen a.txt b.txt                    several pages: each body under a
+                                          "==> a.txt <==" header (as head does)
   zhengwen --format json page.txt         title, date, source, authors, body, labels
-  zhengwen --explain page.txt | less -R   every line with its label and reason
+  zhengwen --explain page.txt             every line with its label and reason
+  zhengwen --explain --color always page.txt | less -R
+                                          the same in a pager, colours kept
   zhengwen --encoding big5 old-page.txt   skip detection
   zhengwen --format tsv --output-dir pred/ pages/
                                           one pred/<stem>.tsv per page, ready for
@@ -111,8 +119,9 @@ exit status:
        that times out or crashes its worker is an error record too; WARC/WET:
        a page record that fails, or a file that breaks off, gives a line
        with "error")
-  2    usage or input error (bad option, missing or unreadable file, unknown
-       encoding, a --resume that does not match the interrupted run)
+  2    usage or input error (bad option, missing or unreadable file, a file
+       that is binary data, not a page, unknown encoding, an -o folder that
+       does not exist, a --resume that does not match the interrupted run)
   130  interrupted by Ctrl-C, 143 by SIGTERM: an -o file is never left
        half-written (JSONL keeps FILE.partial for --resume)
   141  stdout closed early (e.g. piped into head)
@@ -173,8 +182,8 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _option_flag(group: Any, field: str, **kwargs: Any) -> None:
-    """Add ``--field-name`` for the Options field ``field``.
+def _option_flag(group: Any, field: str, *aliases: str, **kwargs: Any) -> None:
+    """Add ``--field-name`` (and ``aliases``) for the Options field ``field``.
 
     Its dest is the field name and its default SUPPRESS: a flag not given
     leaves no attribute, so Options keeps its own default (never a copy here).
@@ -182,14 +191,25 @@ def _option_flag(group: Any, field: str, **kwargs: Any) -> None:
     if field not in {f.name for f in fields(Options)}:
         raise ValueError(f"Options has no field {field!r}")
     flag = "--" + field.replace("_", "-")
-    group.add_argument(flag, dest=field, default=argparse.SUPPRESS, **kwargs)
+    group.add_argument(flag, *aliases, dest=field, default=argparse.SUPPRESS, **kwargs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with a pointer for trafilatura's ``--json``, which is not ours."""
+
+    def error(self, message: str) -> NoReturn:
+        if "unrecognized arguments" in message and "--json" in message.split():
+            message += " (--format json writes JSON; --jsonl reads JSON Lines)"
+        super().error(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser. Extraction flags have no defaults here: Options has them."""
     defaults = Options()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
+        # Never a prefix for a flag: `--json` must not become --jsonl.
+        allow_abbrev=False,
         description="Label every line of scraped Chinese web pages and print the article "
         "body (正文) and metadata.",
         epilog=EPILOG,
@@ -209,15 +229,20 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument(
         "-f",
         "--format",
+        "--output-format",
+        dest="format",
         choices=FORMATS,
         help="text: the body (default); json: one object per page with metadata, "
         "encoding and per-line labels; tsv: LABEL<TAB>TEXT per input line; "
-        "markdown: title as '# ' heading over the body",
+        "markdown: title as '# ' heading over the body. With several page files, "
+        "text and markdown put a '==> FILE <==' line over each page, as head does",
     )
     out.add_argument(
         "--explain",
         action="store_true",
-        help="show every line with its label, score and reason, coloured by label",
+        help="show every line with its label, score and reason, coloured by label on a "
+        "terminal; through a pager, keep the colours with --color always "
+        "(zhengwen --explain --color always page.txt | less -R)",
     )
     out.add_argument(
         "--color",
@@ -231,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="write to FILE (atomically: complete or absent; .gz/.zst compress) instead of stdout",
+        help="write to FILE (atomically: complete or absent; .gz/.zst compress) instead of "
+        "stdout. Not trafilatura's -o (an output format there)",
     )
     where.add_argument(
         "--output-dir",
@@ -251,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         help="read page files as HTML (--html) or as page text (--no-html); default: "
         f"HTML when a tag such as <html>, <body>, <div> or <p> is in the first {SNIFF_CHARS} "
-        "characters. HTML is read into one line per text node (scripts, styles dropped)",
+        "characters. HTML is read into one line per text node (scripts, styles dropped). "
+        "Not trafilatura's --html (HTML output there)",
     )
 
     batch = parser.add_argument_group("batch (JSON Lines)")
@@ -360,12 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
     _option_flag(
         favor,
         "favor_precision",
+        "--precision",
         action="store_true",
         help=f"keep less boilerplate, lose some body (threshold +{shift})",
     )
     _option_flag(
         favor,
         "favor_recall",
+        "--recall",
         action="store_true",
         help=f"keep more body, let some boilerplate in (threshold -{shift})",
     )
@@ -487,6 +516,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.files and sys.stdin is not None and sys.stdin.isatty():
         parser.error("no input: give FILE arguments or pipe a page into stdin")
+    if args.output not in (None, STDIN):
+        folder = os.path.dirname(args.output) or os.curdir
+        if not os.path.isdir(folder):
+            _warn(f"cannot write {args.output}: no folder {folder}")
+            return EXIT_USAGE
     inputs = expand_inputs(args.files)
     for path in inputs:
         if path != STDIN and not os.path.isfile(path):
@@ -623,6 +657,12 @@ def _batch_status(args: argparse.Namespace, stats: Stats) -> int:
     """Report a finished JSONL or WARC run on stderr; its exit status."""
     for problem in stats.problems:
         _warn(problem)
+    if stats.probed and stats.not_json == stats.probed:
+        _warn(
+            f"none of the first {stats.probed} lines is a JSON object: is this a JSON Lines "
+            "file? "
+            "(page files need no --jsonl)"
+        )
     if not args.quiet:
         _warn(stats.summary())
     if stats.problems:
@@ -658,7 +698,7 @@ def _main_pages(
         format=fmt,
         encoding=args.encoding,
         colour=colour,
-        headers=fmt == "explain" and len(inputs) > 1,
+        headers=fmt in HEADED_FORMATS and len(inputs) > 1 and args.output_dir is None,
         html=args.html,
     )
     if args.output_dir is not None:

@@ -16,28 +16,44 @@ import numpy as np
 from zhengwen import classify, decode, headline, metadata, reasons
 from zhengwen.decode import STACK_NAMES
 from zhengwen.features import ALL_NAMES, HTML_NAMES, Markup
+from zhengwen.html import decode_page, document_from_page, html_to_page, looks_like_html
+from zhengwen.io import binary_problem
 from zhengwen.model import Document, Label, Line
 from zhengwen.normalize import feature_text, split_lines
 from zhengwen.options import DEFAULT, Options
 
 
 def extract(
-    text: str,
+    page: str | bytes,
     options: Options | None = None,
     *,
+    html: bool | None = None,
     template: Sequence[float] | None = None,
     markup: Markup | None = None,
     **overrides: Any,
 ) -> Document:
-    """Label every line of a page's scraped text and collect its body and metadata.
+    """Label every line of a page and collect its body and metadata.
 
-    Takes the page as one ``str``, one text node per line, and optionally
-    ``template``: per line, the share of the site's other pages that contain
+    Takes the page as ``str`` (scraped text, one text node per line, or
+    HTML) or as ``bytes`` (either, decoded as the ``zhengwen`` command
+    decodes files: :func:`zhengwen.html.decode_page`). HTML is found as the
+    command finds it (:func:`zhengwen.html.looks_like_html`); ``html=True``
+    or ``False`` decides instead. HTML is read into page text by
+    :func:`zhengwen.html.html_to_page` and decided with its markup
+    (:func:`zhengwen.html.document_from_page`). Optionally ``template``:
+    per line of page text, the share of the site's other pages that contain
     it (``zhengwen.site.SiteTemplates.shares``), as evidence against body;
-    ``markup``: per line, what the page's HTML says (``zhengwen.html`` gives
-    it), read by the models trained on HTML pages.
-    Gives a ``Document`` whose ``lines`` has one entry per input line, in order.
+    ``markup``: per line of page text, what the page's HTML says
+    (``zhengwen.html`` gives it), read by the models trained on HTML pages.
+    Gives a ``Document`` whose ``lines`` has one entry per line of page
+    text, in order. Raises ``TypeError`` when ``page`` is neither ``str``
+    nor ``bytes``, ``ValueError`` for bytes that are binary data.
     """
+    text, as_html = _page_text(page, False if markup is not None else html)
+    if as_html:
+        if markup is not None:
+            raise ValueError("markup is for page text; extract(html=True) reads it from the HTML")
+        return document_from_page(html_to_page(text), options, template=template, **overrides)
     opts = options or DEFAULT
     if overrides:
         opts = opts.override(**overrides)
@@ -53,6 +69,22 @@ def extract(
         return _extract(raw, opts, template, markup)
     finally:
         gc.enable()
+
+
+def _page_text(page: str | bytes, html: bool | None) -> tuple[str, bool]:
+    """``extract``'s page as ``str``, and whether it is HTML (``html`` decides unless ``None``)."""
+    if isinstance(page, (bytes, bytearray)):
+        decoded, as_html = decode_page(bytes(page), html)
+        problem = binary_problem(decoded)
+        if problem is not None:
+            raise ValueError(f"page is {problem}")
+        return decoded.text, as_html
+    if isinstance(page, str):
+        return page, looks_like_html(page) if html is None else html
+    raise TypeError(
+        "extract() argument 'page' must be str (page text or HTML) or bytes, "
+        f"not {type(page).__name__}"
+    )
 
 
 def _extract(
@@ -107,11 +139,12 @@ def _models(html: bool = False) -> tuple[classify.Classifier, classify.Classifie
 
 
 def clean(
-    text: str,
+    page: str | bytes,
     options: Options | None = None,
     *,
+    html: bool | None = None,
     template: Sequence[float] | None = None,
     **overrides: Any,
 ) -> str:
-    """The body text of a page alone (``extract(...).body``)."""
-    return extract(text, options, template=template, **overrides).body
+    """The body text of a page alone (``extract(...).body``; takes what ``extract`` takes)."""
+    return extract(page, options, html=html, template=template, **overrides).body

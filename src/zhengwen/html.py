@@ -236,7 +236,7 @@ def document_from_page(
     markup = None
     if any(page.link_chars):
         markup = Markup(page.link_chars, page.block, page.title, page.h1)
-    doc = extract(page.text, options, template=template, markup=markup, **overrides)
+    doc = extract(page.text, options, html=False, template=template, markup=markup, **overrides)
     if doc.title is None:
         fallback = page.h1 or page.title
         if fallback is not None:
@@ -293,6 +293,25 @@ def decode_html_counted(data: bytes, content_type: str | None = None) -> Decoded
         if decoded.replaced <= allowed_bad:
             return decoded
     return decode_with(data, detect_encoding(data))
+
+
+def decode_page(
+    data: bytes, html: bool | None = None, encoding: str | None = None
+) -> tuple[Decoded, bool]:
+    """A page file's bytes as text, and whether the page is HTML.
+
+    ``html`` decides (``None``: :func:`looks_like_html`). HTML is read as
+    :func:`decode_html_counted` reads it, page text as
+    :func:`zhengwen.io.decode` does; ``encoding`` overrides both. This is how
+    the command line and :func:`zhengwen.extract` read bytes. Raises
+    ``LookupError`` for an unknown ``encoding``; never for bad bytes.
+    """
+    from zhengwen.io import decode
+
+    as_html = looks_like_html(data) if html is None else html
+    if as_html and encoding is None:
+        return decode_html_counted(data), True
+    return decode(data, encoding), as_html
 
 
 def _declared_labels(data: bytes, content_type: str | None) -> list[str]:

@@ -72,6 +72,8 @@ _CHINESE_PREFERENCE_MAX_CHAOS = 0.05
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+COMPRESSION_MAGIC = (_GZIP_MAGIC, _ZSTD_MAGIC)
+"""How the compressed inputs :func:`open_input` undoes begin (gzip, zstd)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,36 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     if encoding is None:
         encoding = detect_encoding(data)
     return decode_with(data, encoding)
+
+
+BINARY_REPLACED_SHARE = 0.1
+"""Undecodable byte sequences per decoded character above which input whose
+encoding was detected is binary data, not a page. A damaged page (cut
+mid-character, a stray byte) has a handful; the detector picks the codec
+that reads a text page with the fewest; images and archives without a NUL
+byte decode mostly to U+FFFD. (A page forced through the wrong codec can
+pass this share: it is not a test for a wrong ``--encoding``.)"""
+
+
+def binary_problem(page: Decoded | str) -> str | None:
+    """Why ``page`` (decoded bytes, or a string) is binary data rather than a page, or ``None``.
+
+    Binary is a NUL character (no text format has one; UTF-16 text decoded
+    as UTF-16 has none left) or more than :data:`BINARY_REPLACED_SHARE`
+    undecodable sequences per character. The message says which.
+    """
+    if isinstance(page, str):
+        text, replaced = page, page.count(REPLACEMENT)
+    else:
+        text, replaced = page.text, page.replaced
+    if "\x00" in text:
+        return "binary data (NUL bytes), not page text or HTML"
+    if replaced > BINARY_REPLACED_SHARE * max(len(text), 1):
+        return (
+            f"binary data ({replaced} undecodable byte sequences in {len(text)} characters), "
+            "not page text or HTML"
+        )
+    return None
 
 
 def check_encoding(name: str) -> str:
@@ -365,9 +397,12 @@ class AtomicWriter:
         self._closers: list[object] = []
 
     def __enter__(self) -> BinaryIO:
-        fd, self._tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
+        try:
+            fd, self._tmp = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+            )
+        except OSError as exc:  # named after the file asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self._raw = os.fdopen(fd, "wb")
         stream: BinaryIO = self._raw
         if self.path.suffix == ".gz":

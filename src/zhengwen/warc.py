@@ -397,21 +397,24 @@ def record_row(
     """
     from zhengwen.core import extract
     from zhengwen.html import document_from_page
-    from zhengwen.io import document_fields
+    from zhengwen.io import binary_problem, document_fields
 
     out: dict[str, object] = {
         "url": record.url,
         "warc_record_id": record.record_id,
         "warc_date": record.date,
     }
-    if record.error is not None:
-        out["error"] = record.error
+    error = record.error
+    if error is None and (binary := binary_problem(record.text)) is not None:
+        error = f"the record's payload is {binary}"
+    if error is not None:
+        out["error"] = error
         return out
     try:
         if record.page is not None:
             doc = document_from_page(record.page, options, template=template, **overrides)
         else:
-            doc = extract(record.text, options, template=template, **overrides)
+            doc = extract(record.text, options, html=False, template=template, **overrides)
     except Exception as exc:  # reported in the output, never dropped
         out["error"] = f"{type(exc).__name__}: {exc}"
     else:

@@ -168,7 +168,7 @@ class ZhengwenExtractor(BaseExtractor):  # type: ignore[misc]
         if as_html:
             doc = document_from_page(html_to_page(text), self.options)
         else:
-            doc = extract(text, self.options)
+            doc = extract(text, self.options, html=False)
         out = doc.to_dict(with_lines=False)
         if out["title"] is None:
             out["title"] = fallback_title

@@ -1,5 +1,11 @@
 """Every regular expression in the package runs in linear time on worst-case input.
 
+Timings, so a benchmark, not a test: its verdicts depend on how busy the
+machine is. Run it on a quiet machine (about a minute) before a release and
+after changing a pattern or a lexicon:
+
+    python -m pytest -q -p no:cacheprovider benchmarks/regex_linearity.py
+
 Patterns are collected, not listed: every module-level ``re``/``regex``
 pattern of every ``zhengwen`` module, plus the patterns built from the
 lexicons (``features._lexicon_patterns()`` where it exists, and every cached
