@@ -308,16 +308,20 @@ def _declared_labels(data: bytes, content_type: str | None) -> list[str]:
 
 
 def _codec(label: str) -> str | None:
-    """Python's name for the text codec a charset label means, or ``None`` if unknown."""
+    """Python's name for the text codec a charset label means, or ``None`` if unknown.
+
+    ``None`` too for a codec that cannot read arbitrary bytes
+    (:func:`zhengwen.io.check_encoding`: ``undefined``, ``idna``...).
+    """
+    from zhengwen.io import check_encoding
+
     label = label.strip().lower()
     label = LABEL_ALIASES.get(label, label)
     try:
-        info = codecs.lookup(label)
+        name = codecs.lookup(label).name
+        return check_encoding(LABEL_ALIASES.get(name, name))
     except LookupError:
         return None
-    if not getattr(info, "_is_text_encoding", True):
-        return None
-    return LABEL_ALIASES.get(info.name, info.name)
 
 
 # --------------------------------------------------------------------------- reading
@@ -460,10 +464,18 @@ def _walk(
 
 
 def _read_flat(text: str) -> _Collected:
-    """The page read by :class:`_FlatReader` (no tree, no depth limit)."""
+    """The page read by :class:`_FlatReader` (no tree, no depth limit).
+
+    The standard library's tokenizer raises ``AssertionError`` on some
+    malformed declarations (``<![<![``); :class:`_FlatReader` reads those as
+    text, and should another slip through, the lines read before it are kept.
+    """
     reader = _FlatReader()
-    reader.feed(text)
-    reader.close()
+    try:
+        reader.feed(text)
+        reader.close()
+    except AssertionError:
+        pass
     return _Collected(reader.nodes, reader.title, reader.h1, "flat")
 
 
@@ -506,6 +518,13 @@ class _FlatReader(html.parser.HTMLParser):
             self._blocks.append(len(self._stack))
         self._stack.append(tag)
         self._open[tag] = self._open.get(tag, 0) + 1
+
+    def parse_html_declaration(self, i: int) -> int:
+        """The tokenizer's reading of ``<!...``; a declaration it rejects is text."""
+        try:
+            return super().parse_html_declaration(i)  # type: ignore[no-any-return]
+        except AssertionError:  # "expected name token", "unexpected '[' char"
+            return -1  # what the tokenizer does with a tag it cannot finish
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

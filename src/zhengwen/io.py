@@ -201,11 +201,25 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     return decode_with(data, encoding)
 
 
+# Bytes that every usable codec must read (with undecodable ones replaced) to be
+# used at all: ASCII markup and a byte no ASCII-compatible codec reads alone.
+_CODEC_PROBE = b"<p>a\xff\xfe\n"
+
+
 def check_encoding(name: str) -> str:
-    """``name`` if Python has a text codec by it; ``LookupError`` otherwise."""
+    """``name`` if Python has a usable text codec by it; ``LookupError`` otherwise.
+
+    Usable means :func:`decode_with` can read any bytes with it: codecs that
+    are not text encodings (``base64``), that always fail (``undefined``) or
+    that accept no error handler (``idna``, ``punycode``) are refused.
+    """
     info = codecs.lookup(name)
     if not getattr(info, "_is_text_encoding", True):
         raise LookupError(f"{name!r} is not a text encoding")
+    try:
+        decode_with(_CODEC_PROBE, name)
+    except UnicodeError as exc:
+        raise LookupError(f"{name!r} cannot read arbitrary bytes: {exc}") from None
     return name
 
 
