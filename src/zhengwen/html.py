@@ -72,6 +72,13 @@ VOID_TAGS = frozenset(
     }
 )  # fmt: skip
 
+# After the first construct that never ends (a comment, tag or quote left open),
+# the stdlib tokenizer's end-of-input mode searches from every later "<" to the
+# end of the page: quadratic. The flat reader reads that rest in windows of
+# about this many characters, each cut just before a "<", so no search passes
+# its window; only a single tag longer than this is cut in two.
+FLAT_TAIL_WINDOW = 2048
+
 # Elements that may sit in <head>: any other start tag ends the head (flat reader).
 HEAD_TAGS = frozenset({"base", "link", "meta", "noscript", "script", "style", "template", "title"})
 
@@ -137,7 +144,10 @@ _HTML_TAG = re.compile(
 )
 _BODY_TAG = re.compile(r"<body[\s/>]", re.IGNORECASE)
 _TITLE_TAG = re.compile(r"<title[\s/>]", re.IGNORECASE)
-_COMMENT_OR_SCRIPT = re.compile(r"<!--.*?-->|<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+# The head's tokens that matter to _head_titles, and the ends of the first two.
+_HEAD_TOKEN = re.compile(r"<!--|<script\b|<title[\s/>]", re.IGNORECASE)
+_COMMENT_END = re.compile(r"-->")
+_SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 
@@ -376,7 +386,7 @@ def _read_lxml(text: str) -> _Collected | None:
         return None
     if root is None:  # nothing parseable: an empty page, or comments only
         return _Collected([], None, None, "lxml")
-    titles = [el for el in root.iter("title") if _outside_svg(el)]
+    titles = _titles_outside_svg(root)
     body = root.find("body")
     nodes = _walk(
         body if body is not None else root,
@@ -391,8 +401,23 @@ def _read_lxml(text: str) -> _Collected | None:
     )
 
 
-def _outside_svg(element: etree._Element) -> bool:
-    return all(ancestor.tag != "svg" for ancestor in element.iterancestors())
+def _titles_outside_svg(root: etree._Element) -> list[etree._Element]:
+    """The ``<title>`` elements not inside an ``<svg>``, in document order.
+
+    One walk that skips every ``<svg>`` subtree: each element is visited at
+    most once, whatever the depth (asking each title for its ancestors costs
+    depth × titles).
+    """
+    from lxml import etree
+
+    titles = []
+    walk = etree.iterwalk(root, events=("start",))
+    for _, element in walk:
+        if element.tag == "svg":
+            walk.skip_subtree()
+        elif element.tag == "title":
+            titles.append(element)
+    return titles
 
 
 def _head_titles(text: str) -> int:
@@ -403,7 +428,26 @@ def _head_titles(text: str) -> int:
     """
     found = _BODY_TAG.search(text)
     head = text if found is None else text[: found.start()]
-    return len(_TITLE_TAG.findall(_COMMENT_OR_SCRIPT.sub("", head)))
+    # One pass, each character reached a bounded number of times: an opening
+    # with no end (``<!--`` repeated) is searched to the end once, not once
+    # per opening, since no later opening can find an end either. As for a
+    # regex that removes ``<!--.*?-->|<script.*?</script>``, an opening with
+    # no end is left alone, and a ``<title`` after it counts.
+    ends = {"<!--": _COMMENT_END, "<script": _SCRIPT_END}
+    count = pos = 0
+    while (token := _HEAD_TOKEN.search(head, pos)) is not None:
+        pos = token.end()
+        kind = token.group().lower()
+        end_pattern = ends.get(kind[:7])  # "<!--" or "<script"
+        if end_pattern is None:
+            count += 1
+            continue
+        closed = end_pattern.search(head, pos)
+        if closed is None:
+            del ends[kind[:7]]  # no later opening has an end either
+            continue
+        pos = closed.end()
+    return count
 
 
 def _all_text(element: etree._Element | None) -> str | None:
@@ -525,6 +569,27 @@ class _FlatReader(html.parser.HTMLParser):
             return super().parse_html_declaration(i)  # type: ignore[no-any-return]
         except AssertionError:  # "expected name token", "unexpected '[' char"
             return -1  # what the tokenizer does with a tag it cannot finish
+
+    def close(self) -> None:
+        """Read what :meth:`feed` left (from a construct that never ends) window by window.
+
+        See :data:`FLAT_TAIL_WINDOW`. Inside a script or style left open,
+        the text of a window is dropped (it is no page text) and the search for
+        its end tag goes on in the next window.
+        """
+        rest, self.rawdata = self.rawdata, ""
+        pos = 0
+        while pos < len(rest):
+            end = pos + FLAT_TAIL_WINDOW
+            if end < len(rest):
+                cut = rest.rfind("<", pos + 1, end)
+                end = cut if cut > pos else end
+            self.rawdata += rest[pos:end]
+            self.goahead(True)  # type: ignore[attr-defined]
+            if self.cdata_elem:  # type: ignore[attr-defined]
+                self.rawdata = ""
+            pos = end
+        super().close()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
