@@ -49,7 +49,7 @@ def test_flat_reader_reads_a_rejected_declaration_as_text() -> None:
     assert "正文" in page.lines
 
 
-# --------------------------------------------------------------------------- 1: linear HTML reading
+# --------------------------------------------------------------------- 1: linear HTML reading
 
 
 class _CountingPattern:
@@ -147,3 +147,61 @@ def test_flat_reader_is_linear_after_a_construct_that_never_ends(
     work_small = _flat_work(monkeypatch, deep + unit * 2_000)
     work_large = _flat_work(monkeypatch, deep + unit * 20_000)
     assert work_large <= 12 * work_small
+
+
+# ------------------------------------------------------------ 5, 6: the input is never written
+
+
+def _page(tmp_path: Path, name: str = "p.txt") -> Path:
+    page = tmp_path / name
+    page.write_bytes((FIXTURES / "seed.txt").read_bytes())
+    return page
+
+
+def test_output_over_its_own_input_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = _page(tmp_path)
+    before = page.read_bytes()
+    assert main([str(page), "-o", str(page)]) == 2
+    assert "is the input" in capsys.readouterr().err
+    assert page.read_bytes() == before
+
+
+def test_output_through_a_symlink_or_hard_link_to_an_input_is_refused(tmp_path: Path) -> None:
+    page = _page(tmp_path)
+    before = page.read_bytes()
+    (tmp_path / "sym.txt").symlink_to(page)
+    (tmp_path / "hard.txt").hardlink_to(page)
+    assert main([str(page), "-o", str(tmp_path / "sym.txt")]) == 2
+    assert main([str(page), "-o", str(tmp_path / "hard.txt")]) == 2
+    assert page.read_bytes() == before
+
+
+def test_output_dir_over_an_input_is_refused(tmp_path: Path) -> None:
+    page = _page(tmp_path)
+    before = page.read_bytes()
+    assert main(["--output-dir", str(tmp_path), str(page)]) == 2
+    assert page.read_bytes() == before
+
+
+def test_jsonl_output_over_its_input_is_refused(tmp_path: Path) -> None:
+    records = tmp_path / "x.jsonl"
+    records.write_text('{"text": "正文"}\n', encoding="utf-8")
+    assert main(["--jsonl", "-q", str(records), "-o", str(records)]) == 2
+    assert records.read_text(encoding="utf-8") == '{"text": "正文"}\n'
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_dangling_symlink_at_partial_is_never_written_through(
+    tmp_path: Path, resume: bool
+) -> None:
+    records = tmp_path / "x.jsonl"
+    records.write_text('{"text": "正文"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    target = tmp_path / "target"
+    (tmp_path / "out.jsonl.partial").symlink_to(target)
+    argv = ["--jsonl", "-q", str(records), "-o", str(out)]
+    assert main(argv + ["--resume"] * resume) == 2
+    assert not target.exists()
+    assert not out.exists()

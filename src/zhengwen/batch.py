@@ -73,6 +73,7 @@ from zhengwen.io import (
     format_tsv,
     iter_lines,
     open_input,
+    open_new,
     output_stem,
     read_bytes,
 )
@@ -803,7 +804,8 @@ class Journal:
 
     def exists(self) -> bool:
         """Whether an interrupted run left side files for this output."""
-        return self.partial.exists() or self.progress.exists()
+        # lexists: a dangling symlink counts, and is never written through (open_new).
+        return os.path.lexists(self.partial) or os.path.lexists(self.progress)
 
     def saved(self) -> Mark:
         """The mark in the progress file; ``ResumeError`` if it is unreadable or for another run."""
@@ -832,12 +834,12 @@ class Journal:
         if resume and self.progress.exists():
             mark = self.saved()
             _check_partial(self.partial, mark)
-            stream: BinaryIO = open(self.partial, "r+b")  # closed by finish or suspend
+            stream: BinaryIO = open_new(self.partial, resume=True)  # closed by finish or suspend
             stream.truncate(mark.size)
             stream.seek(mark.size)
             self.mark = self.kept = mark
         else:
-            stream = open(self.partial, "wb")
+            stream = open_new(self.partial)
         self._stream = stream
         self._save()
         return stream

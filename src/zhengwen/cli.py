@@ -41,6 +41,8 @@ from typing import Any, BinaryIO, NoReturn
 from zhengwen import __version__
 from zhengwen.batch import (
     MAX_RECORD_BYTES,
+    PARTIAL_SUFFIX,
+    PROGRESS_SUFFIX,
     RECORD_TIMEOUT,
     TEXT_FIELD,
     URL_FIELD,
@@ -62,7 +64,15 @@ from zhengwen.batch import (
     site_summary,
 )
 from zhengwen.html import SNIFF_CHARS
-from zhengwen.io import FORMATS, STDIN, AtomicWriter, check_encoding, expand_inputs
+from zhengwen.io import (
+    FORMATS,
+    STDIN,
+    AtomicWriter,
+    check_encoding,
+    expand_inputs,
+    input_at,
+    input_identities,
+)
 from zhengwen.options import Options
 from zhengwen.site import SiteTemplates
 
@@ -496,6 +506,10 @@ def main(argv: list[str] | None = None) -> int:
     if not inputs:
         _warn("no input files found in " + ", ".join(args.files))
         return EXIT_USAGE
+    clash = _output_over_input(args, inputs)
+    if clash is not None:
+        _warn(clash)
+        return EXIT_USAGE
 
     # By default a bar only for batch runs: over a page printed to the terminal it is noise.
     batch_run = args.jsonl or args.warc or args.output_dir is not None
@@ -522,6 +536,24 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         _warn(f"cannot write output: {exc}")
         return EXIT_USAGE
+
+
+def _output_over_input(args: argparse.Namespace, inputs: list[str]) -> str | None:
+    """Why the run would write over one of its inputs (compared by inode), or ``None``."""
+    identities = input_identities(inputs)
+    targets: list[str] = []
+    if args.output not in (None, STDIN):
+        targets.append(args.output)
+        if args.jsonl:
+            targets += [args.output + PARTIAL_SUFFIX, args.output + PROGRESS_SUFFIX]
+    if args.output_dir is not None:
+        fmt = "explain" if args.explain else (args.format or "text")
+        targets += [str(output_path(args.output_dir, path, fmt)) for path in inputs]
+    for target in targets:
+        source = input_at(target, identities)
+        if source is not None:
+            return f"refusing to write {target}: it is the input {source}"
+    return None
 
 
 def _main_jsonl(

@@ -344,6 +344,49 @@ def expand_inputs(paths: list[str]) -> list[str]:
     return out
 
 
+def input_identities(paths: Sequence[str]) -> dict[tuple[int, int], str]:
+    """The (device, inode) of every input file in ``paths`` (stdin left out), to its path."""
+    identities: dict[tuple[int, int], str] = {}
+    for path in paths:
+        if path == STDIN:
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        identities.setdefault((st.st_dev, st.st_ino), path)
+    return identities
+
+
+def input_at(target: str | os.PathLike[str], identities: dict[tuple[int, int], str]) -> str | None:
+    """The input (of :func:`input_identities`) that is the file at ``target``, or ``None``.
+
+    Compared by device and inode, so a second name, a hard link or a symlink
+    to an input is caught as surely as the same spelling.
+    """
+    try:
+        st = os.stat(target)
+    except OSError:
+        return None
+    return identities.get((st.st_dev, st.st_ino))
+
+
+def open_new(path: str | os.PathLike[str], resume: bool = False) -> BinaryIO:
+    """A file for a run's own side output (``FILE.partial``), never through a symlink.
+
+    Without ``resume`` the file must not exist yet (``O_EXCL``): a file or a
+    symlink, even a dangling one, already there raises ``FileExistsError``
+    instead of being written through. With ``resume``, an existing regular
+    file is opened for reading and writing, a symlink refused (``O_NOFOLLOW``).
+    """
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    if resume:
+        fd = os.open(path, os.O_RDWR | nofollow)
+        return os.fdopen(fd, "r+b")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o666)
+    return os.fdopen(fd, "wb")
+
+
 def output_stem(path: str) -> str:
     """The name an input's output file gets: its file name less the extension.
 
