@@ -205,3 +205,30 @@ def test_dangling_symlink_at_partial_is_never_written_through(
     assert main(argv + ["--resume"] * resume) == 2
     assert not target.exists()
     assert not out.exists()
+
+
+# ------------------------------------------------------------------- 7: a cut .zst is reported
+
+
+def test_cut_zst_input_is_reported_like_a_cut_gz(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    lines = b"".join(b'{"text": "\\u6b63\\u6587 %d"}\n' % i for i in range(500))
+    data = zstandard.ZstdCompressor().compress(lines)
+    cut = tmp_path / "cut.jsonl.zst"
+    cut.write_bytes(data[: len(data) // 2])
+    status = main(["--jsonl", "-q", "-j", "1", str(cut), "-o", str(tmp_path / "out.jsonl")])
+    assert status == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_whole_zst_frames_are_read_one_after_another(tmp_path: Path) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    from zhengwen.io import read_bytes
+
+    frames = zstandard.ZstdCompressor().compress(b"a\n" * 50_000)
+    frames += zstandard.ZstdCompressor().compress(b"b\n")
+    whole = tmp_path / "two.zst"
+    whole.write_bytes(frames)
+    assert read_bytes(str(whole)) == b"a\n" * 50_000 + b"b\n"

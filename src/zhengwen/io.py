@@ -251,11 +251,58 @@ def open_input(path: str) -> Iterator[BinaryIO]:
             yield stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))  # type: ignore[misc]
         elif head.startswith(_ZSTD_MAGIC):
             zstandard: Any = _import_zstandard(path)
-            reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
-            # zstandard's reader has no readline; a BufferedReader over it does.
-            yield stack.enter_context(io.BufferedReader(reader))
+            # A BufferedReader gives the frames' reader a readline.
+            yield stack.enter_context(io.BufferedReader(_ZstdFrames(raw, zstandard)))
         else:
             yield raw
+
+
+# Compressed bytes handed to the zstd decompressor at a time. A zstd block of
+# at most 128 KB can be coded in 4 bytes, so this also bounds the text one
+# read can produce: 1 KB in, at most 32 MB out.
+_ZSTD_CHUNK = 1024
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The text of the zstd frames in ``raw``, one after another.
+
+    Unlike zstandard's ``stream_reader``, which ends quietly where the bytes
+    end, a stream that stops inside a frame (a file cut short) raises
+    ``EOFError``, as :mod:`gzip` does for a cut gzip file.
+    """
+
+    def __init__(self, raw: BinaryIO, zstandard: Any) -> None:
+        super().__init__()
+        self._raw = raw
+        self._zstandard = zstandard
+        self._frame: Any = None  # the decompressor of the frame being read
+        self._fed = False  # whether that frame has had any bytes yet
+        self._leftover = b""  # bytes read past the end of the last frame
+        self._out = b""
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._at >= len(self._out):
+            chunk = self._leftover or self._raw.read(_ZSTD_CHUNK)
+            self._leftover = b""
+            if not chunk:
+                if self._fed:
+                    raise EOFError("zstd input ended in the middle of a frame (cut short?)")
+                return 0
+            if self._frame is None:
+                self._frame = self._zstandard.ZstdDecompressor().decompressobj()
+            self._out, self._at = self._frame.decompress(chunk), 0
+            self._fed = True
+            if self._frame.eof:
+                self._leftover = self._frame.unused_data
+                self._frame, self._fed = None, False
+        n = min(len(buffer), len(self._out) - self._at)
+        buffer[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
 
 
 class _NonClosing(io.RawIOBase):
