@@ -112,8 +112,11 @@ def test_titles_outside_svg_visit_each_element_once(monkeypatch: pytest.MonkeyPa
 
     depth, titles = 1_500, 2_000
     root = etree.fromstring(
-        "<html><body>" + "<div>" * depth + "<svg><title>icon</title></svg>"
-        + "<title>t</title>" * titles + "</body></html>",
+        "<html><body>"
+        + "<div>" * depth
+        + "<svg><title>icon</title></svg>"
+        + "<title>t</title>" * titles
+        + "</body></html>",
         etree.HTMLParser(huge_tree=True),
     )
     monkeypatch.setattr(etree, "iterwalk", counting_iterwalk)
@@ -193,9 +196,7 @@ def test_jsonl_output_over_its_input_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("resume", [False, True])
-def test_dangling_symlink_at_partial_is_never_written_through(
-    tmp_path: Path, resume: bool
-) -> None:
+def test_dangling_symlink_at_partial_is_never_written_through(tmp_path: Path, resume: bool) -> None:
     records = tmp_path / "x.jsonl"
     records.write_text('{"text": "正文"}\n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -232,3 +233,32 @@ def test_whole_zst_frames_are_read_one_after_another(tmp_path: Path) -> None:
     whole = tmp_path / "two.zst"
     whole.write_bytes(frames)
     assert read_bytes(str(whole)) == b"a\n" * 50_000 + b"b\n"
+
+
+# --------------------------------------------------------------------------- 8: NaN and Infinity
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_in_a_record_give_an_error_record(tmp_path: Path, constant: str) -> None:
+    import json
+
+    records = tmp_path / "in.jsonl"
+    records.write_text(f'{{"text": "正文", "x": {constant}}}\n{{"text": "正文"}}\n', "utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["--jsonl", "-q", "-j", "1", str(records), "-o", str(out)]) == 1
+
+    def strict(name: str) -> None:
+        raise AssertionError(f"{name} in the output")
+
+    first, second = (
+        json.loads(row, parse_constant=strict) for row in out.read_text("utf-8").splitlines()
+    )
+    assert f"{constant} is not a JSON number" in first["error"]
+    assert second["body"] == "正文"
+
+
+def test_output_never_carries_nan() -> None:
+    from zhengwen.io import dump_json_line
+
+    with pytest.raises(ValueError):
+        dump_json_line({"score": float("nan")})

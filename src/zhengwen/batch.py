@@ -72,6 +72,7 @@ from zhengwen.io import (
     format_text,
     format_tsv,
     iter_lines,
+    load_json,
     open_input,
     open_new,
     output_stem,
@@ -558,7 +559,7 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
     if not raw.strip():
         return _failure(config, task, "blank line")
     try:
-        record = json.loads(raw)
+        record = load_json(raw)
     except UnicodeDecodeError as exc:
         return _failure(config, task, f"invalid UTF-8: {exc.reason} at byte {exc.start}")
     except json.JSONDecodeError as exc:
@@ -618,7 +619,7 @@ def record_failure(config: RecordConfig, task: RecordTask, problem: str) -> tupl
     record = None
     if isinstance(task.raw, bytes):
         try:
-            parsed = json.loads(task.raw)
+            parsed = load_json(task.raw)
         except (ValueError, RecursionError):
             parsed = None
         record = parsed if isinstance(parsed, dict) else None
@@ -1380,7 +1381,7 @@ def learn_records(
             if isinstance(task.raw, TooLong):
                 continue
             try:
-                record = json.loads(task.raw)
+                record = load_json(task.raw)
                 if not isinstance(record, dict) or not isinstance(record.get(name), str):
                     continue
                 site = record_site(record, config.url_field, config.site_field)

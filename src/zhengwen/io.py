@@ -32,7 +32,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 if TYPE_CHECKING:
     from zhengwen.model import Document
@@ -515,16 +515,31 @@ class AtomicWriter:
                     pass
 
 
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_json(raw: bytes | str) -> Any:
+    """``raw`` parsed as JSON, strictly: ``NaN``, ``Infinity`` and ``-Infinity`` are refused.
+
+    Python's :func:`json.loads` accepts them, but they are not JSON, and a
+    record that carried one through would come out as no JSON either. Raises
+    ``ValueError`` (``json.JSONDecodeError`` for a syntax error).
+    """
+    return json.loads(raw, parse_constant=_reject_constant)
+
+
 def dump_json_line(record: dict[str, object]) -> bytes:
     """``record`` as one line of JSON (UTF-8, ending in ``\\n``).
 
     Strings with lone surrogates (legal in JSON input, not in UTF-8) are
-    written as ``\\ud800`` escapes instead of failing.
+    written as ``\\ud800`` escapes instead of failing. A NaN or infinite
+    float raises ``ValueError`` (``allow_nan=False``): the output is always JSON.
     """
     try:
-        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        return (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     except UnicodeEncodeError:
-        return (json.dumps(record, ensure_ascii=True) + "\n").encode("utf-8")
+        return (json.dumps(record, ensure_ascii=True, allow_nan=False) + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- formats
