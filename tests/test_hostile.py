@@ -262,3 +262,51 @@ def test_output_never_carries_nan() -> None:
 
     with pytest.raises(ValueError):
         dump_json_line({"score": float("nan")})
+
+
+# --------------------------------------------------------------- 4: charsets not believed blindly
+
+
+def test_valid_utf8_wins_over_a_declared_legacy_charset() -> None:
+    # Chinese UTF-8 reads without a single error as GB18030 (every 3-byte
+    # character pairs into valid 2-byte ones): only the UTF-8 rule saves it.
+    html = ("<meta charset=gb2312><p>" + "中文正文内容，" * 20 + "</p>").encode()
+    decoded = zh_html.decode_html_counted(html)
+    assert (decoded.encoding, decoded.reason) == ("utf-8", "utf-8")
+    assert html_to_page(html).lines == ["中文正文内容，" * 20]
+
+
+@pytest.mark.parametrize("label", ["koi8-r", "cp037", "hz-gb-2312", "x-user-defined", "nonsense"])
+def test_single_byte_or_unknown_labels_do_not_override_utf8(label: str) -> None:
+    html = f"<meta charset={label}><p>中文正文内容</p>".encode()
+    assert html_to_page(html).lines == ["中文正文内容"]
+
+
+@pytest.mark.parametrize("label", ["cp037", "utf-7", "x-user-defined"])
+def test_labels_browsers_do_not_know_fall_back_to_detection(label: str) -> None:
+    html = f"<meta charset={label}><p>plain text page</p>".encode()
+    decoded = zh_html.decode_html_counted(html)
+    assert (decoded.encoding, decoded.reason) == ("utf-8", "utf-8")  # ASCII: detection's first step
+    assert "plain text page" in decoded.text
+
+
+def test_a_legacy_charset_declared_and_clean_is_believed() -> None:
+    html = "<meta charset=big5><p>中文正文內容</p>".encode("big5")
+    decoded = zh_html.decode_html_counted(html)
+    assert (decoded.encoding, decoded.reason) == ("big5", "meta")
+    header = zh_html.decode_html_counted(html, "text/html; charset=big5")
+    assert header.reason == "http-header"
+
+
+def test_json_output_says_which_encoding_and_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    page = tmp_path / "p.html"
+    page.write_bytes("<meta charset=gb2312><p>中文正文内容，中文正文。</p>".encode("gb18030"))
+    assert main(["--format", "json", str(page)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["encoding"], out["encoding_reason"]) == ("gb18030", "meta")
+    assert main(["--format", "json", "--encoding", "gb18030", str(page)]) == 0
+    assert json.loads(capsys.readouterr().out)["encoding_reason"] == "option"

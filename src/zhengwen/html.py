@@ -9,12 +9,15 @@ element each line sits in, the ``<title>`` and the first ``<h1>``.
 :func:`extract_html` runs :func:`zhengwen.extract` on that text
 (:func:`document_from_page` for a page already read).
 
-Reading bytes: a byte-order mark decides; else the charset of the HTTP
-``Content-Type`` header, then the page's own ``<meta charset>`` or
-``<meta http-equiv="Content-Type">``, each believed only when the bytes
-read cleanly in it (see :data:`MAX_BAD_PER_KB`); else detection
-(:func:`zhengwen.io.detect_encoding`, charset-normalizer with a preference
-for Chinese encodings). GBK and GB2312 are read as their superset GB18030.
+Reading bytes: a byte-order mark decides; else bytes that are valid UTF-8
+and carry non-ASCII text are UTF-8, whatever is declared; else the charset
+of the HTTP ``Content-Type`` header, then the page's own ``<meta charset>``
+or ``<meta http-equiv="Content-Type">``, each believed only when it is a
+label browsers know (the WHATWG Encoding Standard's, see
+:func:`zhengwen.lexicon.charset_labels`) and the bytes read cleanly in it
+(see :data:`MAX_BAD_PER_KB`); else detection (:func:`zhengwen.io.detect`,
+charset-normalizer with a preference for Chinese encodings). GBK and GB2312
+are read as their superset GB18030. ``Decoded.reason`` says which step chose.
 
 Parsing uses lxml (libxml2's HTML parser) with no network access. libxml2's
 HTML parser loads no DTD and expands no external entities (lxml's
@@ -101,32 +104,6 @@ MAX_BAD_PER_KB = 1.0
 # served with them is common, so they yield to any other declaration and,
 # when alone, to detection.
 WEAK_LABELS = frozenset({"iso8859-1", "latin-1", "cp1252", "ascii"})
-
-# Labels browsers know (WHATWG Encoding) and Python spells otherwise, and the
-# supersets read in place of their subsets: GB18030 contains GBK contains
-# GB2312, and GB2312-labelled pages routinely use GBK characters.
-LABEL_ALIASES = {
-    "x-gbk": "gb18030",
-    "gbk": "gb18030",
-    "gb2312": "gb18030",
-    "gb_2312": "gb18030",
-    "gb_2312-80": "gb18030",
-    "csgb2312": "gb18030",
-    "chinese": "gb18030",
-    "iso-ir-58": "gb18030",
-    "cp936": "gb18030",
-    "x-x-big5": "big5",
-    "x-big5": "big5",
-    "unicode-1-1-utf-8": "utf-8",
-    "x-unicode20utf8": "utf-8",
-    # A UTF-16 page announces itself with a byte-order mark; a UTF-16 label on
-    # bytes without one is wrong, and browsers read them as UTF-8.
-    "utf-16": "utf-8",
-    "utf-16le": "utf-8",
-    "utf-16be": "utf-8",
-    "utf-16-le": "utf-8",
-    "utf-16-be": "utf-8",
-}
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -277,9 +254,10 @@ def looks_like_html(text: str | bytes) -> bool:
 def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """The text of an HTML page's bytes and the codec that read them.
 
-    Order: byte-order mark; the ``Content-Type`` header's charset; the
-    page's ``<meta>`` charset (weak labels last, see :data:`WEAK_LABELS`),
-    each only if it reads the bytes cleanly enough (:data:`MAX_BAD_PER_KB`);
+    Order: byte-order mark; valid UTF-8 with non-ASCII text; the
+    ``Content-Type`` header's charset; the page's ``<meta>`` charset (weak
+    labels ignored, see :data:`WEAK_LABELS`), each only if browsers know the
+    label and it reads the bytes cleanly enough (:data:`MAX_BAD_PER_KB`);
     else detection. Bad bytes become U+FFFD; never raises.
     """
     decoded = decode_html_counted(data, content_type)
@@ -287,49 +265,65 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
 
 
 def decode_html_counted(data: bytes, content_type: str | None = None) -> Decoded:
-    """:func:`decode_html`'s reading as a :class:`zhengwen.io.Decoded`, replacements counted."""
-    from zhengwen.io import decode_with, detect_encoding
+    """:func:`decode_html`'s reading as a :class:`zhengwen.io.Decoded`, replacements counted.
+
+    ``Decoded.reason`` says which step chose the codec: ``bom``,
+    ``http-header``, ``meta``, ``utf-8`` or ``detected``
+    (:data:`zhengwen.io.ENCODING_REASONS`).
+    """
+    from zhengwen.io import decode_with, detect, is_utf8
 
     for bom, bom_codec in _BOMS:
         if data.startswith(bom):
             # The mark picks the codec and stays in the text as U+FEFF, as a
             # scraper that decodes with the same codec keeps it.
-            return decode_with(data, bom_codec)
-    declared = [_codec(label) for label in _declared_labels(data, content_type)]
-    strong = [name for name in declared if name is not None and name not in WEAK_LABELS]
+            return decode_with(data, bom_codec, "bom")
+    declared = [(_codec(label), source) for label, source in _declared_labels(data, content_type)]
+    strong = [(name, source) for name, source in declared if name and name not in WEAK_LABELS]
+    if not data.isascii() and is_utf8(data):
+        # Legacy multi-byte text is next to never valid UTF-8, and a single-byte
+        # codec reads anything: bytes that are valid UTF-8 with non-ASCII text
+        # in them are UTF-8, whatever a template's <meta> says.
+        says_utf8 = [source for name, source in strong if name == "utf-8"]
+        return decode_with(data, "utf-8", says_utf8[0] if says_utf8 else "utf-8")
     allowed_bad = max(1.0, MAX_BAD_PER_KB * len(data) / 1000)
-    for name in dict.fromkeys(strong):
-        decoded = decode_with(data, name)
+    for name, source in dict.fromkeys(strong):
+        decoded = decode_with(data, name, source)
         if decoded.replaced <= allowed_bad:
             return decoded
-    return decode_with(data, detect_encoding(data))
+    return decode_with(data, *detect(data))
 
 
-def _declared_labels(data: bytes, content_type: str | None) -> list[str]:
-    """Charset labels in the header value, then in the page's ``<meta>`` tags, in order."""
+def _declared_labels(data: bytes, content_type: str | None) -> list[tuple[str, str]]:
+    """(label, where) for the charset in the header value, then each in the page's ``<meta>`` tags.
+
+    ``where`` is ``http-header`` or ``meta``.
+    """
     labels = []
     if content_type:
         found = _HEADER_CHARSET.search(content_type)
         if found:
-            labels.append(found.group(1))
+            labels.append((found.group(1), "http-header"))
     for match in _META_CHARSET.finditer(data, 0, META_SCAN_BYTES):
-        labels.append(match.group(1).decode("ascii"))
+        labels.append((match.group(1).decode("ascii"), "meta"))
     return labels
 
 
 def _codec(label: str) -> str | None:
-    """Python's name for the text codec a charset label means, or ``None`` if unknown.
+    """Python's name for the codec a charset label means to browsers, or ``None``.
 
-    ``None`` too for a codec that cannot read arbitrary bytes
-    (:func:`zhengwen.io.check_encoding`: ``undefined``, ``idna``...).
+    Only labels of the WHATWG Encoding Standard count
+    (:func:`zhengwen.lexicon.charset_labels`); ``None`` too for a codec that
+    cannot read arbitrary bytes (:func:`zhengwen.io.check_encoding`).
     """
     from zhengwen.io import check_encoding
+    from zhengwen.lexicon import charset_labels
 
-    label = label.strip().lower()
-    label = LABEL_ALIASES.get(label, label)
+    name = charset_labels().get(label.strip().lower())
+    if name is None:
+        return None
     try:
-        name = codecs.lookup(label).name
-        return check_encoding(LABEL_ALIASES.get(name, name))
+        return check_encoding(name)
     except LookupError:
         return None
 

@@ -80,12 +80,26 @@ class Decoded:
 
     ``encoding`` is the Python codec name that was used (``utf-8``,
     ``utf-16-le``, ``gb18030``, ``big5``, ...); ``replaced`` is
-    how many undecodable byte sequences became U+FFFD.
+    how many undecodable byte sequences became U+FFFD. ``reason`` says why
+    that codec, one of :data:`ENCODING_REASONS`.
     """
 
     text: str
     encoding: str
     replaced: int
+    reason: str = "given"
+
+
+ENCODING_REASONS = {
+    "bom": "a byte-order mark",
+    "http-header": "the charset of the HTTP Content-Type header",
+    "meta": "the page's <meta> charset",
+    "utf-8": "the bytes are valid UTF-8 (with non-ASCII text, this wins over a declared charset)",
+    "detected": "detection (charset-normalizer, preferring Chinese encodings)",
+    "option": "the caller's choice (--encoding)",
+    "given": "the caller's choice (decode_with)",
+}
+"""Why a page was read with its codec: ``Decoded.reason`` and JSON's ``encoding_reason``."""
 
 
 # --------------------------------------------------------------------------- decoding
@@ -103,10 +117,11 @@ def _count_and_replace(exc: UnicodeError) -> tuple[str, int]:
     return REPLACEMENT, exc.end
 
 
-def decode_with(data: bytes, encoding: str) -> Decoded:
+def decode_with(data: bytes, encoding: str, reason: str = "given") -> Decoded:
     """``data`` decoded as ``encoding``, bad sequences replaced and counted.
 
-    Raises ``LookupError`` for an unknown encoding name.
+    ``reason`` is kept as ``Decoded.reason``. Raises ``LookupError`` for an
+    unknown encoding name.
     """
     global _handler_registered
     if not _handler_registered:
@@ -115,11 +130,16 @@ def decode_with(data: bytes, encoding: str) -> Decoded:
         _handler_registered = True
     _counter.n = 0
     text = data.decode(encoding, errors=_COUNTING_HANDLER)
-    return Decoded(text, encoding, _counter.n)
+    return Decoded(text, encoding, _counter.n, reason)
 
 
 def detect_encoding(data: bytes) -> str:
-    """The codec name ``data`` is most likely written in (never raises).
+    """The codec name ``data`` is most likely written in (never raises); see :func:`detect`."""
+    return detect(data)[0]
+
+
+def detect(data: bytes) -> tuple[str, str]:
+    """The codec ``data`` is most likely written in, and why (``bom``, ``utf-8``, ``detected``).
 
     Order: a byte-order mark; strict UTF-8 (by far the common case, and a
     cheap test); charset-normalizer, preferring a Chinese reading over another
@@ -128,13 +148,9 @@ def detect_encoding(data: bytes) -> str:
     """
     for bom, bom_encoding in _BOMS:
         if data.startswith(bom):
-            return bom_encoding
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return "utf-8"
+            return bom_encoding, "bom"
+    if is_utf8(data):
+        return "utf-8", "utf-8"
 
     import charset_normalizer  # lazy: costs ~50 ms to import, and most pages are UTF-8
 
@@ -146,7 +162,16 @@ def detect_encoding(data: bytes) -> str:
             best is None or chinese.chaos <= max(best.chaos, _CHINESE_PREFERENCE_MAX_CHAOS)
         ):
             name = _canonical(chinese.encoding)
-    return name or _detect_damaged(data)
+    return name or _detect_damaged(data), "detected"
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 as a whole."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # Tried, in this order of preference on ties, for bytes that no codec reads whole.
@@ -197,8 +222,8 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     ``Decoded.replaced``); raises ``LookupError`` for an unknown ``encoding``.
     """
     if encoding is None:
-        encoding = detect_encoding(data)
-    return decode_with(data, encoding)
+        return decode_with(data, *detect(data))
+    return decode_with(data, encoding, "option")
 
 
 # Bytes that every usable codec must read (with undecodable ones replaced) to be
@@ -582,15 +607,17 @@ def format_json(
 ) -> str:
     """One line of JSON: ``Document.to_dict()`` plus the input's name and encoding.
 
-    ``encoding`` and ``replaced`` (undecodable byte sequences) come from
-    ``decoded``; ``file`` is ``name``; with ``template`` (site-template
-    shares, see :func:`document_fields`) each line carries its share.
+    ``encoding``, ``encoding_reason`` (see :data:`ENCODING_REASONS`) and
+    ``replaced`` (undecodable byte sequences) come from ``decoded``; ``file``
+    is ``name``; with ``template`` (site-template shares, see
+    :func:`document_fields`) each line carries its share.
     """
     out: dict[str, object] = {}
     if name is not None:
         out["file"] = name
     if decoded is not None:
         out["encoding"] = decoded.encoding
+        out["encoding_reason"] = decoded.reason
         out["replaced"] = decoded.replaced
     out.update(document_fields(doc, True, template))
     return dump_json_line(out).decode("utf-8")
