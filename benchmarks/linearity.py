@@ -1,10 +1,12 @@
 """Is ``zhengwen.extract`` linear in its input? Time it at a size ``s`` and at ``10·s``.
 
-Four shapes of pathological page, each named with the full size it stands for:
+The shapes of pathological page, each named with the full size it stands for:
 
 * ``long_line``: one line of prose without a break (10 MB of UTF-8 in full);
 * ``one_char_lines``: lines of one character each (1,000,000 in full);
 * ``repeated_lines``: one body sentence repeated (100,000 lines in full);
+* ``alternating_blank``: a prose line, a blank line, and again (100,000
+  lines in full);
 * ``punctuation``: a page of punctuation only, in lines of 40 (full: 1 MB);
 * ``digit_line``: one line of digits (full: 20,000, the ``max_line_chars``
   that features read), the worst case found by tests/test_regex_safety.py.
@@ -62,6 +64,11 @@ def repeated_lines(n: int) -> str:
     return "\n".join([SENTENCE] * n)
 
 
+def alternating_blank(n: int) -> str:
+    """``n`` lines, every other one blank, the others prose."""
+    return "\n".join(PROSE if i % 2 == 0 else "" for i in range(n))
+
+
 def punctuation(n: int) -> str:
     """``n`` characters of punctuation, 40 to a line."""
     text = (PUNCTUATION * (n // len(PUNCTUATION) + 1))[:n]
@@ -81,6 +88,7 @@ CASES = (
     Case("long_line", long_line, 10_000_000 // 3, "chars", 10_000),
     Case("one_char_lines", one_char_lines, 1_000_000, "lines", 100),
     Case("repeated_lines", repeated_lines, 100_000, "lines", 100),
+    Case("alternating_blank", alternating_blank, 100_000, "lines", 100),
     Case("punctuation", punctuation, 1_000_000, "chars", 1_000),
     Case("digit_line", digit_line, 20_000, "chars", 100),
 )
@@ -141,7 +149,7 @@ def main() -> None:
         return
 
     print(
-        f"{'case':<16}{'s':>10}{'t(s)':>9}{'t(10s)':>9}{'ratio':>7}"
+        f"{'case':<18}{'s':>10}{'t(s)':>9}{'t(10s)':>9}{'ratio':>7}"
         f"{'t(s) nogc':>11}{'t(10s) nogc':>13}{'ratio':>7}  verdict"
     )
     for case in cases:
@@ -158,13 +166,13 @@ def main() -> None:
         verdict = "linear" if worst <= RATIO_LIMIT else "SUPERLINEAR"
         (a1, a10, ar), (b1, b10, br) = row
         print(
-            f"{case.name:<16}{human(s) + ' ' + case.unit:>10}{a1:>8.3f}s{a10:>8.3f}s{ar:>6.1f}x"
+            f"{case.name:<18}{human(s) + ' ' + case.unit:>10}{a1:>8.3f}s{a10:>8.3f}s{ar:>6.1f}x"
             f"{b1:>10.3f}s{b10:>12.3f}s{br:>6.1f}x  {verdict}",
             flush=True,
         )
         if args.full:
             t = timed(case.make(case.full), collector=True)
-            print(f"{'':<16}full {human(case.full)} {case.unit}: {t:.1f} s", flush=True)
+            print(f"{'':<18}full {human(case.full)} {case.unit}: {t:.1f} s", flush=True)
 
 
 if __name__ == "__main__":
