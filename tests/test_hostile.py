@@ -310,3 +310,90 @@ def test_json_output_says_which_encoding_and_why(
     assert (out["encoding"], out["encoding_reason"]) == ("gb18030", "meta")
     assert main(["--format", "json", "--encoding", "gb18030", str(page)]) == 0
     assert json.loads(capsys.readouterr().out)["encoding_reason"] == "option"
+
+
+# ----------------------------------------------------------- 1 (--warc): parsing under the timeout
+
+
+def _archive(tmp_path: Path, pages: list[tuple[str, bytes]]) -> Path:
+    pytest.importorskip("fastwarc")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from corpus_files import response_record, write_archive
+
+    records = [
+        response_record(i, url, html, {"Content-Type": "text/html"})
+        for i, (url, html) in enumerate(pages, 1)
+    ]
+    return Path(write_archive(tmp_path / "a.warc.gz", records))
+
+
+CHINESE = "新征程是充满光荣和梦想的远征，党的二十大绘就了宏伟蓝图、吹响了前进号角。"
+
+
+def test_warc_html_is_parsed_in_the_workers_not_while_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collections import Counter
+
+    from zhengwen import batch, warc
+
+    path = _archive(tmp_path, [("zh", f"<p>{CHINESE}</p>".encode())])
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("HTML parsed in the reading process")
+
+    monkeypatch.setattr(warc, "_read_payload", no_parsing)
+    tasks = list(batch.read_archives([str(path)], None, Counter(), []))
+    monkeypatch.undo()
+    (task,) = tasks
+    assert task.record is not None and task.record.page is None and task.record.payload
+    parsed = warc.parse_deferred(task.record)
+    assert parsed is not None and parsed.page is not None and parsed.text == CHINESE
+
+
+def test_warc_record_timeout_covers_html_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import json
+    import time
+
+    from zhengwen import batch, warc
+    from zhengwen.options import Options
+
+    slow = f"<p>SLOW {CHINESE}</p>".encode()
+    path = _archive(tmp_path, [("slow", slow), ("zh", f"<p>{CHINESE}</p>".encode())])
+    real = warc._read_payload
+
+    def slow_parser(kind: object, payload: bytes, content_type: object) -> object:
+        if b"SLOW" in payload:
+            time.sleep(60)  # a parser stuck on hostile HTML
+        return real(kind, payload, content_type)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(warc, "_read_payload", slow_parser)  # inherited by the forked workers
+    out = io.BytesIO()
+    stats = batch.Stats(noun="page")
+    config = batch.ArchiveConfig(options=Options())
+    batch.run_archives([str(path)], out, config, 1, stats, timeout=1.0)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row["url"] for row in rows] == ["slow", "zh"]
+    assert "error" in rows[0] and "error" not in rows[1]
+
+
+def test_warc_script_check_in_the_workers_still_skips_and_counts(tmp_path: Path) -> None:
+    import io
+    import json
+
+    from zhengwen import batch
+    from zhengwen.options import Options
+
+    english = b"<p>The quick brown fox jumps over the lazy dog, again and again.</p>"
+    path = _archive(tmp_path, [("zh", f"<p>{CHINESE}</p>".encode()), ("en", english)])
+    out = io.BytesIO()
+    stats = batch.Stats(noun="page")
+    config = batch.ArchiveConfig(options=Options(), lang="zho")
+    batch.run_archives([str(path)], out, config, 1, stats, timeout=None)
+    assert [json.loads(line)["url"] for line in out.getvalue().splitlines()] == ["zh"]
+    assert stats.skipped == {"lang_cjk_check": 1}

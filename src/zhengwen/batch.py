@@ -1192,9 +1192,13 @@ class ArchiveTask:
 
 
 def _archive_task_size(task: ArchiveTask) -> int:
-    # About the pickled size: CJK text is 3 bytes a character in UTF-8, and an
-    # HTML record holds its text twice (``text`` and ``page.lines``).
-    return 0 if task.record is None else 6 * len(task.record.text)
+    # About the pickled size: the HTML still to be read, or the text (CJK is 3
+    # bytes a character in UTF-8, and a WET record's text is pickled once).
+    return 0 if task.record is None else len(task.record.payload) + 3 * len(task.record.text)
+
+
+SKIPPED_BY_SCRIPT = b""
+"""A worker's output for a record that its language check drops (no line is written)."""
 
 
 def read_archives(
@@ -1216,13 +1220,18 @@ def read_archives(
         except OSError as exc:
             problems.append(f"{name}: cannot read: {exc}")
             continue
-        reader = ArchiveReader(stream, lang)
+        # HTML is read into lines in the workers (parse_deferred), where the
+        # record timeout holds: a page that makes the parser slow costs its
+        # record, not the run.
+        reader = ArchiveReader(stream, lang, parse_html=False)
         seen = 0
         try:
             for record in reader:
                 seen += 1
-                # The payload is not needed past reading: keep it out of the pickles.
-                yield ArchiveTask(source, dataclasses.replace(record, payload=b""))
+                if record.page is not None or record.text or record.error is not None:
+                    # The payload is not needed past reading: keep it out of the pickles.
+                    record = dataclasses.replace(record, payload=b"")
+                yield ArchiveTask(source, record)
         except Exception as exc:  # OSError for a broken file; anything else is reported too
             yield ArchiveTask(source, None, broken_archive_row(seen, exc))
         finally:
@@ -1237,9 +1246,13 @@ def process_archive_record(config: ArchiveConfig, task: ArchiveTask) -> tuple[by
     Never raises; a record that cannot be read or extracted, and the break of
     a broken file, give a line with ``error``.
     """
-    from zhengwen.warc import record_row
+    from zhengwen.warc import parse_deferred, record_row
 
     record = task.record
+    if record is not None:
+        record = parse_deferred(record, config.lang)
+        if record is None:
+            return SKIPPED_BY_SCRIPT, True
     if record is None:
         row = dict(task.broken or {})
     else:
@@ -1281,21 +1294,24 @@ def run_archives(
 ) -> None:
     """Extract every page record of the WARC/WET ``inputs``; one JSON line each to ``out``.
 
-    The archives are read (and their HTML parsed into lines, which the
-    language check needs) in this process; extraction, the costly part, runs
-    in ``jobs`` worker processes (``0``: here), with ``timeout`` per record
-    as in :func:`run_jsonl`. ``stats`` counts the lines written and, in
+    The archives are read in this process; reading each HTML record into
+    lines (and the script check of ``lang`` that needs them) and extraction,
+    the costly parts, run in ``jobs`` worker processes (``0``: here), with
+    ``timeout`` per record as in :func:`run_jsonl`. ``stats`` counts the lines written and, in
     ``skipped``, the records passed over; ``warn`` hears of broken files.
     """
     tasks = read_archives(inputs, config.lang, stats.skipped, stats.problems)
-    results = parallel_map(
-        process_archive_record,
-        config,
-        chunked(tasks, _archive_task_size),
-        jobs,
-        archive_failure,
-        prepare=warm_up,
-        timeout=timeout,
+    results = _without_skipped(
+        stats,
+        parallel_map(
+            process_archive_record,
+            config,
+            chunked(tasks, _archive_task_size),
+            jobs,
+            archive_failure,
+            prepare=warm_up,
+            timeout=timeout,
+        ),
     )
 
     def note(task: ArchiveTask, line: bytes, ok: bool) -> None:
@@ -1304,6 +1320,20 @@ def run_archives(
             warn(f"{name}: {task.broken['error']}")
 
     write_lines(results, out, stats, progress, note)
+
+
+def _without_skipped(
+    stats: Stats, results: Generator[tuple[T, tuple[bytes, bool]], None, None]
+) -> Generator[tuple[T, tuple[bytes, bool]], None, None]:
+    """``results`` less the records the workers' language check dropped, counted in ``stats``."""
+    try:
+        for task, (line, ok) in results:
+            if line == SKIPPED_BY_SCRIPT:
+                stats.skipped["lang_cjk_check"] += 1
+                continue
+            yield task, (line, ok)
+    finally:
+        results.close()
 
 
 # --------------------------------------------------------------------------- site templates
