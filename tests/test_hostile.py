@@ -397,3 +397,71 @@ def test_warc_script_check_in_the_workers_still_skips_and_counts(tmp_path: Path)
     batch.run_archives([str(path)], out, config, 1, stats, timeout=None)
     assert [json.loads(line)["url"] for line in out.getvalue().splitlines()] == ["zh"]
     assert stats.skipped == {"lang_cjk_check": 1}
+
+
+# ------------------------------------------------------------------- 2: memory bounded by lines
+
+
+def test_a_record_of_too_many_short_lines_is_an_error_record_by_default() -> None:
+    import json
+
+    from zhengwen import batch
+    from zhengwen.options import Options
+
+    text = "a\n" * (batch.MAX_RECORD_LINES + 1)  # 500 KB: far under the byte cap
+    raw = json.dumps({"id": 7, "text": text}).encode()
+    config = batch.RecordConfig(options=Options())
+    line, ok = batch.process_record(config, batch.RecordTask("in.jsonl", 1, raw))
+    row = json.loads(line)
+    assert not ok and row["id"] == 7
+    assert f"{batch.MAX_RECORD_LINES + 1} lines > {batch.MAX_RECORD_LINES}" in row["error"]
+
+
+def test_max_record_lines_applies_to_jsonl_html_warc_and_page_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    records = tmp_path / "in.jsonl"
+    page_text = "正文第一行。\n正文第二行。\n正文第三行。"
+    records.write_text(
+        json.dumps({"text": page_text})
+        + "\n"
+        + json.dumps({"html": "<p>a</p><p>b</p><p>c</p>"})
+        + "\n"
+        + json.dumps({"text": "一行"})
+        + "\n",
+        "utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    argv = ["--jsonl", "-q", "-j", "1", "--max-record-lines", "2", "-o", str(out)]
+    assert main([*argv, str(records)]) == 1
+    rows = [json.loads(row) for row in out.read_text("utf-8").splitlines()]
+    assert "3 lines > 2" in rows[0]["error"] and "error" in rows[1] and "error" not in rows[2]
+    assert main([*argv, "--html-field", "html", str(records)]) == 1
+    rows = [json.loads(row) for row in out.read_text("utf-8").splitlines()]
+    assert "3 lines > 2" in rows[1]["error"]
+
+    page = tmp_path / "p.txt"
+    page.write_text(page_text, "utf-8")
+    assert main(["--max-record-lines", "2", str(page)]) == 1
+    assert "3 lines > 2" in capsys.readouterr().err
+
+    path = _archive(tmp_path, [("zh", b"<p>a</p><p>b</p><p>c</p>")])
+    assert (
+        main(["--warc", "-q", "-j", "1", "--max-record-lines", "2", str(path), "-o", str(out)]) == 1
+    )
+    assert "3 lines > 2" in json.loads(out.read_text("utf-8"))["error"]
+
+
+def test_count_lines_counts_as_split_lines_splits() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from zhengwen.normalize import count_lines, split_lines
+
+    @given(st.text(alphabet="a\r\n\u2028", max_size=30))
+    def check(text: str) -> None:
+        assert count_lines(text) == len(split_lines(text))
+
+    check()

@@ -91,6 +91,24 @@ MAX_RECORD_BYTES = 50_000_000
 """Largest JSONL input line (bytes, without its newline) that is parsed; a
 longer one becomes an error record. Guards memory: one line is held whole."""
 
+MAX_RECORD_LINES = 250_000
+"""Most lines a page (a JSONL or WARC record, a page file) may have; one with
+more gets an error instead of an extraction. Guards memory, which grows with
+lines, not bytes: ``extract`` holds about 2.7 KB a line at its peak (measured
+on one-character lines, docs/reliability.md), so this keeps a worker under
+about 1 GB whatever the record's size in bytes."""
+
+
+def too_many_lines(text: str, limit: int) -> str | None:
+    """The error for a page of more than ``limit`` lines, or ``None``."""
+    from zhengwen.normalize import count_lines
+
+    n = count_lines(text)
+    if n <= limit:
+        return None
+    return f"page too long ({n} lines > {limit}; see --max-record-lines)"
+
+
 TEXT_FIELD = "text"
 """The JSONL field that holds a page's text unless ``--text-field`` says otherwise."""
 
@@ -512,7 +530,8 @@ class RecordConfig:
     several inputs). ``templates``, when set, holds the site templates
     learned in a first pass (``--site-template``): a record's site is the
     host of its ``url_field`` or, with ``site_field``, that field verbatim
-    (see :func:`record_site`).
+    (see :func:`record_site`). A page of more than ``max_record_lines`` lines
+    is an error record (:data:`MAX_RECORD_LINES`).
     """
 
     options: Options
@@ -521,6 +540,7 @@ class RecordConfig:
     max_record_bytes: int = MAX_RECORD_BYTES
     source_names: bool = False
     html_field: str | None = None
+    max_record_lines: int = MAX_RECORD_LINES
     templates: SiteTemplates | None = None
     url_field: str = URL_FIELD
     site_field: str | None = None
@@ -579,9 +599,13 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
     try:
         if config.html_field is not None:
             page = html_to_page(text)
+            if problem := too_many_lines(page.text, config.max_record_lines):
+                return _failure(config, task, problem, record)
             shares = _record_shares(config, record, page.text)
             doc = document_from_page(page, config.options, template=shares)
         else:
+            if problem := too_many_lines(text, config.max_record_lines):
+                return _failure(config, task, problem, record)
             shares = _record_shares(config, record, text)
             doc = extract(text, config.options, template=shares)
     except Exception as exc:  # a bug on one page must not stop a million-page run
@@ -761,6 +785,7 @@ def run_settings(inputs: list[str], config: RecordConfig) -> dict[str, object]:
         "html_field": config.html_field,
         "keep_labels": config.keep_labels,
         "max_record_bytes": config.max_record_bytes,
+        "max_record_lines": config.max_record_lines,
         "source_names": config.source_names,
         "options": asdict(config.options),
     }
@@ -991,7 +1016,8 @@ class PageConfig:
     ``colour`` adds ANSI colours to ``explain``; ``headers`` puts
     ``==> name <==`` over each ``explain`` page. ``templates``, when set,
     holds the site templates learned in a first pass (``--site-template``;
-    a page file's site is its folder, :func:`page_site`).
+    a page file's site is its folder, :func:`page_site`). A page of more
+    than ``max_record_lines`` lines fails (:data:`MAX_RECORD_LINES`).
     """
 
     options: Options
@@ -1001,6 +1027,7 @@ class PageConfig:
     headers: bool = False
     html: bool | None = None
     templates: SiteTemplates | None = None
+    max_record_lines: int = MAX_RECORD_LINES
 
 
 @dataclass(frozen=True, slots=True)
@@ -1066,6 +1093,9 @@ def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResu
     try:
         page = html_to_page(decoded.text) if as_html else None
         text = decoded.text if page is None else page.text
+        if problem := too_many_lines(text, config.max_record_lines):
+            messages.append(f"{name}: {problem}")
+            return PageResult(path, b"", 1, tuple(messages))
         if config.templates is not None:
             shares = config.templates.shares(page_site(path), text)
         if page is not None:
@@ -1168,7 +1198,8 @@ class ArchiveConfig:
     ``source_names`` adds ``file`` to error lines (set when there are
     several inputs). ``templates``, when set, holds the site templates
     learned in a first pass (``--site-template``; a record's site is the
-    host of its ``WARC-Target-URI``).
+    host of its ``WARC-Target-URI``). A page of more than
+    ``max_record_lines`` lines is an error line (:data:`MAX_RECORD_LINES`).
     """
 
     options: Options
@@ -1176,6 +1207,7 @@ class ArchiveConfig:
     keep_labels: bool = False
     source_names: bool = False
     templates: SiteTemplates | None = None
+    max_record_lines: int = MAX_RECORD_LINES
 
 
 @dataclass(frozen=True, slots=True)
@@ -1253,6 +1285,10 @@ def process_archive_record(config: ArchiveConfig, task: ArchiveTask) -> tuple[by
         record = parse_deferred(record, config.lang)
         if record is None:
             return SKIPPED_BY_SCRIPT, True
+        if record.error is None and (
+            problem := too_many_lines(record.text, config.max_record_lines)
+        ):
+            record = dataclasses.replace(record, page=None, text="", error=problem)
     if record is None:
         row = dict(task.broken or {})
     else:

@@ -41,6 +41,7 @@ from typing import Any, BinaryIO, NoReturn
 from zhengwen import __version__
 from zhengwen.batch import (
     MAX_RECORD_BYTES,
+    MAX_RECORD_LINES,
     PARTIAL_SUFFIX,
     PROGRESS_SUFFIX,
     RECORD_TIMEOUT,
@@ -294,6 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=MAX_RECORD_BYTES,
         metavar="N",
         help=f"longer input lines become error records (default: {MAX_RECORD_BYTES})",
+    )
+    batch.add_argument(
+        "--max-record-lines",
+        type=_positive_int,
+        default=MAX_RECORD_LINES,
+        metavar="N",
+        help="a page (record or file) of more lines is an error, not extracted: memory grows "
+        f"with lines, about 2.7 KB each (default: {MAX_RECORD_LINES}, under 1 GB a worker)",
     )
     batch.add_argument(
         "--record-timeout",
@@ -571,6 +580,7 @@ def _main_jsonl(
         max_record_bytes=args.max_record_bytes,
         source_names=len(inputs) > 1,
         html_field=args.html_field,
+        max_record_lines=args.max_record_lines,
     )
     if args.site_template:
         config = dataclasses.replace(
@@ -638,6 +648,7 @@ def _main_warc(
         lang=args.lang,
         keep_labels=args.keep_labels,
         source_names=len(inputs) > 1,
+        max_record_lines=args.max_record_lines,
     )
     if args.site_template:
         templates = SiteTemplates()
@@ -692,6 +703,7 @@ def _main_pages(
         colour=colour,
         headers=fmt == "explain" and len(inputs) > 1,
         html=args.html,
+        max_record_lines=args.max_record_lines,
     )
     if args.output_dir is not None:
         seen: dict[str, str] = {}
