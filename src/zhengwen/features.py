@@ -227,10 +227,14 @@ def col(name: str) -> int:
     return _COL[name]
 
 
-def line_features(folded: list[str]) -> FloatArray:
-    """The base feature matrix of a page: ``len(folded)`` rows, ``N_BASE`` columns."""
+def line_features(folded: list[str], out: FloatArray | None = None) -> FloatArray:
+    """The base feature matrix of a page: ``len(folded)`` rows, ``N_BASE`` columns.
+
+    Written into ``out`` (that shape, zeros) when given, such as the first
+    columns of the page's whole matrix.
+    """
     n = len(folded)
-    x = np.zeros((n, N_BASE), dtype=np.float64)
+    x = np.zeros((n, N_BASE), dtype=np.float64) if out is None else out
     if n == 0:
         return x
     joined = "\n".join(folded)
@@ -496,10 +500,15 @@ CONTEXT_NAMES: tuple[str, ...] = (
 CAP = 50
 
 
-def context_features(x: FloatArray) -> FloatArray:
-    """Window sums and distances over the base features: one row per line."""
+def context_features(x: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Window sums and distances over the base features: one row per line.
+
+    Written into ``out`` (``len(x)`` rows, ``len(CONTEXT_NAMES)`` columns,
+    zeros) when given, such as the columns of a page's whole matrix.
+    """
     n = x.shape[0]
-    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
+    if out is None:
+        out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
     if n == 0:
         return out
     series = _series(x)
@@ -584,11 +593,17 @@ def page_features(folded: list[str], markup: Markup | None = None) -> FloatArray
 
     With ``markup`` (a page read from HTML), its :data:`HTML_NAMES` columns follow.
     """
-    x = line_features(folded)
-    if markup is None:
-        return np.hstack((x, context_features(x)))
-    extra = html_features(folded, markup.link_chars, markup.block, markup.title, markup.h1)
-    return np.hstack((x, context_features(x), extra))
+    # One matrix, filled in place: joining the parts would hold a page's
+    # features twice at once (memory a line counts, see docs/reliability.md).
+    n_html = 0 if markup is None else len(HTML_NAMES)
+    out = np.zeros((len(folded), len(ALL_NAMES) + n_html), dtype=np.float64)
+    x = line_features(folded, out[:, :N_BASE])
+    context_features(x, out[:, N_BASE : len(ALL_NAMES)])
+    if markup is not None:
+        out[:, len(ALL_NAMES) :] = html_features(
+            folded, markup.link_chars, markup.block, markup.title, markup.h1
+        )
+    return out
 
 
 ALL_NAMES: tuple[str, ...] = NAMES + CONTEXT_NAMES
