@@ -144,8 +144,9 @@ class HtmlPage:
     :data:`BLOCK_TAGS`). ``title`` is the ``<title>`` text and ``h1`` the text
     of the first ``<h1>``, whitespace runs folded to one space, ``None`` when
     missing or empty. ``encoding`` is the Python codec the bytes were read
-    with, ``None`` when the input was already ``str``. ``parser`` is
-    ``"lxml"``, or ``"flat"`` for a page too deep for libxml2.
+    with, ``None`` when the input was already ``str``, and
+    ``encoding_reason`` why (see :data:`zhengwen.io.ENCODING_REASONS`).
+    ``parser`` is ``"lxml"``, or ``"flat"`` for a page too deep for libxml2.
     """
 
     text: str
@@ -156,6 +157,7 @@ class HtmlPage:
     h1: str | None
     encoding: str | None
     parser: str
+    encoding_reason: str | None = None
 
 
 def html_to_page(html: bytes | str, content_type: str | None = None) -> HtmlPage:
@@ -165,8 +167,10 @@ def html_to_page(html: bytes | str, content_type: str | None = None) -> HtmlPage
     HTTP ``content_type`` header value when given) or as ``str``. Gives an
     :class:`HtmlPage`. Never raises on malformed HTML or undecodable bytes.
     """
+    reason = None
     if isinstance(html, bytes):
-        text, encoding = decode_html(html, content_type)
+        decoded = decode_html_counted(html, content_type)
+        text, encoding, reason = decoded.text, decoded.encoding, decoded.reason
     else:
         text, encoding = html, None
     collected = _read_lxml(text)
@@ -182,6 +186,7 @@ def html_to_page(html: bytes | str, content_type: str | None = None) -> HtmlPage
         h1=_folded(collected.h1),
         encoding=encoding,
         parser=collected.parser,
+        encoding_reason=reason,
     )
 
 
