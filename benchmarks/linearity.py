@@ -13,7 +13,7 @@ The shapes of pathological page, each named with the full size it stands for:
 
 For each, ``s`` is found by doubling from a small size until one call takes
 ``--target`` seconds (0.1 s by default), and capped at a tenth of the full
-size. Then ``extract`` is timed at ``s`` (best of 3) and ``10·s`` (best of 2), twice: with the
+size. Then ``extract`` is timed at ``s`` (best of 5) and ``10·s`` (best of 3), twice: with the
 garbage collector as Python runs it, and with it off (``gc.freeze()`` then
 ``gc.disable()`` around the call), so that the collector's share shows. A
 linear stage gives a ratio near 10; above ~12 something grows faster than
@@ -157,10 +157,11 @@ def main() -> None:
         small, large = case.make(s), case.make(10 * s)
         row = []
         for collector in (True, False):
-            t1 = min(timed(small, collector) for _ in range(3))
-            # Best of two at 10·s too: the first call on a big page pays once for the
-            # memory the process had not touched yet (about 0.3 s at 64k lines).
-            t10 = min(timed(large, collector) for _ in range(2))
+            # Best of five at s and of three at 10·s: on a shared machine one call
+            # in a few is slowed by other work, and the first call on a big page
+            # pays once for the memory the process had not touched yet.
+            t1 = min(timed(small, collector) for _ in range(5))
+            t10 = min(timed(large, collector) for _ in range(3))
             row.append((t1, t10, t10 / t1))
         worst = max(r[2] for r in row)
         verdict = "linear" if worst <= RATIO_LIMIT else "SUPERLINEAR"
