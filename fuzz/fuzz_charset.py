@@ -24,7 +24,7 @@ from pathlib import Path
 import atheris
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import run
+from _common import reads_cleanly, run_or_write_seeds
 
 with atheris.instrument_imports(include=["zhengwen"]):
     from zhengwen.html import decode_html_counted
@@ -50,19 +50,11 @@ def test_one_input(data: bytes) -> None:
     decoded = decode_html_counted(page, header)
     assert decoded.reason in ENCODING_REASONS, decoded.reason
     assert decoded.text == page.decode(decoded.encoding, errors="replace"), decoded.encoding
-    assert (decoded.replaced == 0) == _reads_cleanly(page, decoded.encoding)
-    if not page.startswith(_BOMS) and not page.isascii() and _reads_cleanly(page, "utf-8"):
+    assert (decoded.replaced == 0) == reads_cleanly(page, decoded.encoding)
+    if not page.startswith(_BOMS) and not page.isascii() and reads_cleanly(page, "utf-8"):
         assert decoded.encoding == "utf-8", decoded.encoding
     if decoded.reason in ("http-header", "meta"):
         assert label.lower() in charset_labels(), label
-
-
-def _reads_cleanly(payload: bytes, codec: str) -> bool:
-    try:
-        payload.decode(codec)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _seed(label: str, where: str, body: bytes) -> bytes:
@@ -87,10 +79,4 @@ SEEDS = {
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--write-seeds"]:
-        folder = Path(sys.argv[2])
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, seed in SEEDS.items():
-            (folder / name).write_bytes(seed)
-    else:
-        run(test_one_input)
+    run_or_write_seeds(test_one_input, SEEDS)

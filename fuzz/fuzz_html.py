@@ -24,7 +24,7 @@ from pathlib import Path
 import atheris
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import run
+from _common import run_or_write_seeds
 
 with atheris.instrument_imports(include=["zhengwen"], exclude=["zhengwen.classify"]):
     from zhengwen.html import BLOCK_TAGS, html_to_page
@@ -71,10 +71,4 @@ SEEDS = {
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--write-seeds"]:
-        folder = Path(sys.argv[2])
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, seed in SEEDS.items():
-            (folder / name).write_bytes(seed)
-    else:
-        run(test_one_input)
+    run_or_write_seeds(test_one_input, SEEDS)
