@@ -1475,12 +1475,14 @@ def learn_archives(
     record's text). Gives the number of pages with no site key.
     """
     from zhengwen.site import site_of
+    from zhengwen.warc import parse_deferred
 
     unkeyed = 0
     bar = _Progress(progress, "page", "learning site templates")
     try:
         for task in read_archives(inputs, lang, Counter(), []):
-            record = task.record
+            # HTML read here, in this process (no time limit in the learning pass).
+            record = None if task.record is None else parse_deferred(task.record, lang)
             if record is None or record.error is not None:
                 continue
             bar.update(1)
