@@ -227,14 +227,10 @@ def col(name: str) -> int:
     return _COL[name]
 
 
-def line_features(folded: list[str], out: FloatArray | None = None) -> FloatArray:
-    """The base feature matrix of a page: ``len(folded)`` rows, ``N_BASE`` columns.
-
-    Written into ``out`` (that shape, zeros) when given, such as the first
-    columns of the page's whole matrix.
-    """
+def line_features(folded: list[str]) -> FloatArray:
+    """The base feature matrix of a page: ``len(folded)`` rows, ``N_BASE`` columns."""
     n = len(folded)
-    x = np.zeros((n, N_BASE), dtype=np.float64) if out is None else out
+    x = np.zeros((n, N_BASE), dtype=np.float64)
     if n == 0:
         return x
     joined = "\n".join(folded)
@@ -595,10 +591,14 @@ def page_features(folded: list[str], markup: Markup | None = None) -> FloatArray
     """
     # One matrix, filled in place: joining the parts would hold a page's
     # features twice at once (memory a line counts, see docs/reliability.md).
+    # It is made after the base features, whose working arrays (a few per
+    # character) would otherwise sit beside it.
+    base = line_features(folded)
     n_html = 0 if markup is None else len(HTML_NAMES)
     out = np.zeros((len(folded), len(ALL_NAMES) + n_html), dtype=np.float64)
-    x = line_features(folded, out[:, :N_BASE])
-    context_features(x, out[:, N_BASE : len(ALL_NAMES)])
+    out[:, :N_BASE] = base
+    del base
+    context_features(out[:, :N_BASE], out[:, N_BASE : len(ALL_NAMES)])
     if markup is not None:
         out[:, len(ALL_NAMES) :] = html_features(
             folded, markup.link_chars, markup.block, markup.title, markup.h1
