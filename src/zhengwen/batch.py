@@ -94,9 +94,9 @@ longer one becomes an error record. Guards memory: one line is held whole."""
 MAX_RECORD_LINES = 250_000
 """Most lines a page (a JSONL or WARC record, a page file) may have; one with
 more gets an error instead of an extraction. Guards memory, which grows with
-lines, not bytes: ``extract`` holds about 2.2 KB a line at its peak (measured
-on one-character lines, docs/reliability.md), so this keeps a worker under
-about 1 GB whatever the record's size in bytes."""
+lines, not bytes: ``extract`` peaks at about 2.2 KB a line for one-character
+lines and 3.3 KB for 40-character prose lines (docs/reliability.md), so this
+keeps a worker under about 1 GB whatever the record's size in bytes."""
 
 
 def too_many_lines(text: str, limit: int) -> str | None:

@@ -302,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=MAX_RECORD_LINES,
         metavar="N",
         help="a page (record or file) of more lines is an error, not extracted: memory grows "
-        f"with lines, about 2.2 KB each (default: {MAX_RECORD_LINES}, under 1 GB a worker)",
+        f"with lines, 2 to 3.5 KB each (default: {MAX_RECORD_LINES}, under 1 GB a worker)",
     )
     batch.add_argument(
         "--record-timeout",
