@@ -523,3 +523,22 @@ def test_extract_memory_a_line_stays_at_its_documented_cost() -> None:
         tracemalloc.stop()
     # 2,030 B a line measured (2,630 before the feature matrix was filled in place).
     assert (peak - base) / n <= 2_300
+
+
+def test_stdin_redirected_from_the_output_file_is_refused(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    page = _page(tmp_path)
+    before = page.read_bytes()
+    with page.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "zhengwen", "-o", str(page)],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "is the input stdin" in done.stderr
+    assert page.read_bytes() == before

@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -417,16 +418,19 @@ def expand_inputs(paths: list[str]) -> list[str]:
 
 
 def input_identities(paths: Sequence[str]) -> dict[tuple[int, int], str]:
-    """The (device, inode) of every input file in ``paths`` (stdin left out), to its path."""
+    """The (device, inode) of every input file in ``paths``, to its path.
+
+    Stdin (``-``) counts when it is a regular file (``zhengwen -o p.txt < p.txt``).
+    """
     identities: dict[tuple[int, int], str] = {}
     for path in paths:
-        if path == STDIN:
-            continue
         try:
-            st = os.stat(path)
-        except OSError:
+            st = os.fstat(sys.stdin.fileno()) if path == STDIN else os.stat(path)
+        except (AttributeError, OSError, ValueError):  # no stdin, or not a real file
             continue
-        identities.setdefault((st.st_dev, st.st_ino), path)
+        if path == STDIN and not stat.S_ISREG(st.st_mode):
+            continue  # a pipe or a terminal is nobody's output
+        identities.setdefault((st.st_dev, st.st_ino), "stdin" if path == STDIN else path)
     return identities
 
 
