@@ -1,17 +1,19 @@
 """Is ``zhengwen.extract`` linear in its input? Time it at a size ``s`` and at ``10·s``.
 
-Four shapes of pathological page, each named with the full size it stands for:
+The shapes of pathological page, each named with the full size it stands for:
 
 * ``long_line``: one line of prose without a break (10 MB of UTF-8 in full);
 * ``one_char_lines``: lines of one character each (1,000,000 in full);
 * ``repeated_lines``: one body sentence repeated (100,000 lines in full);
+* ``alternating_blank``: a prose line, a blank line, and again (100,000
+  lines in full);
 * ``punctuation``: a page of punctuation only, in lines of 40 (full: 1 MB);
 * ``digit_line``: one line of digits (full: 20,000, the ``max_line_chars``
   that features read), the worst case found by benchmarks/regex_linearity.py.
 
 For each, ``s`` is found by doubling from a small size until one call takes
 ``--target`` seconds (0.1 s by default), and capped at a tenth of the full
-size. Then ``extract`` is timed at ``s`` (best of 3) and ``10·s`` (best of 2), twice: with the
+size. Then ``extract`` is timed at ``s`` (best of 5) and ``10·s`` (best of 3), twice: with the
 garbage collector as Python runs it, and with it off (``gc.freeze()`` then
 ``gc.disable()`` around the call), so that the collector's share shows. A
 linear stage gives a ratio near 10; above ~12 something grows faster than
@@ -62,6 +64,11 @@ def repeated_lines(n: int) -> str:
     return "\n".join([SENTENCE] * n)
 
 
+def alternating_blank(n: int) -> str:
+    """``n`` lines, every other one blank, the others prose."""
+    return "\n".join(PROSE if i % 2 == 0 else "" for i in range(n))
+
+
 def punctuation(n: int) -> str:
     """``n`` characters of punctuation, 40 to a line."""
     text = (PUNCTUATION * (n // len(PUNCTUATION) + 1))[:n]
@@ -81,6 +88,7 @@ CASES = (
     Case("long_line", long_line, 10_000_000 // 3, "chars", 10_000),
     Case("one_char_lines", one_char_lines, 1_000_000, "lines", 100),
     Case("repeated_lines", repeated_lines, 100_000, "lines", 100),
+    Case("alternating_blank", alternating_blank, 100_000, "lines", 100),
     Case("punctuation", punctuation, 1_000_000, "chars", 1_000),
     Case("digit_line", digit_line, 20_000, "chars", 100),
 )
@@ -141,7 +149,7 @@ def main() -> None:
         return
 
     print(
-        f"{'case':<16}{'s':>10}{'t(s)':>9}{'t(10s)':>9}{'ratio':>7}"
+        f"{'case':<18}{'s':>10}{'t(s)':>9}{'t(10s)':>9}{'ratio':>7}"
         f"{'t(s) nogc':>11}{'t(10s) nogc':>13}{'ratio':>7}  verdict"
     )
     for case in cases:
@@ -149,22 +157,23 @@ def main() -> None:
         small, large = case.make(s), case.make(10 * s)
         row = []
         for collector in (True, False):
-            t1 = min(timed(small, collector) for _ in range(3))
-            # Best of two at 10·s too: the first call on a big page pays once for the
-            # memory the process had not touched yet (about 0.3 s at 64k lines).
-            t10 = min(timed(large, collector) for _ in range(2))
+            # Best of five at s and of three at 10·s: on a shared machine one call
+            # in a few is slowed by other work, and the first call on a big page
+            # pays once for the memory the process had not touched yet.
+            t1 = min(timed(small, collector) for _ in range(5))
+            t10 = min(timed(large, collector) for _ in range(3))
             row.append((t1, t10, t10 / t1))
         worst = max(r[2] for r in row)
         verdict = "linear" if worst <= RATIO_LIMIT else "SUPERLINEAR"
         (a1, a10, ar), (b1, b10, br) = row
         print(
-            f"{case.name:<16}{human(s) + ' ' + case.unit:>10}{a1:>8.3f}s{a10:>8.3f}s{ar:>6.1f}x"
+            f"{case.name:<18}{human(s) + ' ' + case.unit:>10}{a1:>8.3f}s{a10:>8.3f}s{ar:>6.1f}x"
             f"{b1:>10.3f}s{b10:>12.3f}s{br:>6.1f}x  {verdict}",
             flush=True,
         )
         if args.full:
             t = timed(case.make(case.full), collector=True)
-            print(f"{'':<16}full {human(case.full)} {case.unit}: {t:.1f} s", flush=True)
+            print(f"{'':<18}full {human(case.full)} {case.unit}: {t:.1f} s", flush=True)
 
 
 if __name__ == "__main__":

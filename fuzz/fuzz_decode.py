@@ -18,7 +18,7 @@ from pathlib import Path
 import atheris
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import run
+from _common import reads_cleanly, run
 
 with atheris.instrument_imports(include=["zhengwen"]):
     from zhengwen.io import TooLong, decode, decode_with, iter_lines
@@ -34,19 +34,11 @@ def test_one_input(data: bytes) -> None:
 
     found = decode(payload)
     assert found.text == payload.decode(found.encoding, errors="replace"), found.encoding
-    assert (found.replaced == 0) == _reads_cleanly(payload, found.encoding), found.replaced
+    assert (found.replaced == 0) == reads_cleanly(payload, found.encoding), found.replaced
     decode_with(payload, codec)
 
     got = list(iter_lines(io.BufferedReader(io.BytesIO(payload)), cap))
     assert got == _expected_lines(payload, cap), "iter_lines lost, invented or kept bytes"
-
-
-def _reads_cleanly(payload: bytes, codec: str) -> bool:
-    try:
-        payload.decode(codec)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _expected_lines(payload: bytes, cap: int) -> list[bytes | TooLong]:

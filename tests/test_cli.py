@@ -33,7 +33,8 @@ SEED_PATH = FIXTURES / "seed.txt"
 SEED = SEED_PATH.read_text(encoding="utf-8")
 SEED_LINES = SEED.rstrip("\n").split("\n")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-JSON_KEYS = {"file", "encoding", "replaced", "title", "date", "source", "authors"} | {
+JSON_KEYS = {"file", "encoding", "encoding_reason", "replaced", "title", "date", "source"} | {
+    "authors",
     "editors",
     "body",
     "lines",

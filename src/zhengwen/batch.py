@@ -73,7 +73,9 @@ from zhengwen.io import (
     format_text,
     format_tsv,
     iter_lines,
+    load_json,
     open_input,
+    open_new,
     output_stem,
     read_bytes,
 )
@@ -89,6 +91,24 @@ if TYPE_CHECKING:
 MAX_RECORD_BYTES = 50_000_000
 """Largest JSONL input line (bytes, without its newline) that is parsed; a
 longer one becomes an error record. Guards memory: one line is held whole."""
+
+MAX_RECORD_LINES = 250_000
+"""Most lines a page (a JSONL or WARC record, a page file) may have; one with
+more gets an error instead of an extraction. Guards memory, which grows with
+lines, not bytes: ``extract`` peaks at about 2.2 KB a line for one-character
+lines and 3.3 KB for 40-character prose lines (docs/reliability.md), so this
+keeps a worker under about 1 GB whatever the record's size in bytes."""
+
+
+def too_many_lines(text: str, limit: int) -> str | None:
+    """The error for a page of more than ``limit`` lines, or ``None``."""
+    from zhengwen.normalize import count_lines
+
+    n = count_lines(text)
+    if n <= limit:
+        return None
+    return f"page too long ({n} lines > {limit}; see --max-record-lines)"
+
 
 TEXT_FIELD = "text"
 """The JSONL field that holds a page's text unless ``--text-field`` says otherwise."""
@@ -529,7 +549,8 @@ class RecordConfig:
     several inputs). ``templates``, when set, holds the site templates
     learned in a first pass (``--site-template``): a record's site is the
     host of its ``url_field`` or, with ``site_field``, that field verbatim
-    (see :func:`record_site`).
+    (see :func:`record_site`). A page of more than ``max_record_lines`` lines
+    is an error record (:data:`MAX_RECORD_LINES`).
     """
 
     options: Options
@@ -538,6 +559,7 @@ class RecordConfig:
     max_record_bytes: int = MAX_RECORD_BYTES
     source_names: bool = False
     html_field: str | None = None
+    max_record_lines: int = MAX_RECORD_LINES
     templates: SiteTemplates | None = None
     url_field: str = URL_FIELD
     site_field: str | None = None
@@ -601,7 +623,7 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
     if not raw.strip():
         return _failure(config, task, "blank line")
     try:
-        record = json.loads(raw)
+        record = load_json(raw)
     except UnicodeDecodeError as exc:
         return _failure(config, task, f"invalid UTF-8: {exc.reason} at byte {exc.start}")
     except json.JSONDecodeError as exc:
@@ -624,9 +646,13 @@ def process_record(config: RecordConfig, task: RecordTask) -> tuple[bytes, bool]
     try:
         if config.html_field is not None:
             page = html_to_page(text)
+            if problem := too_many_lines(page.text, config.max_record_lines):
+                return _failure(config, task, problem, record)
             shares = _record_shares(config, record, page.text)
             doc = document_from_page(page, config.options, template=shares)
         else:
+            if problem := too_many_lines(text, config.max_record_lines):
+                return _failure(config, task, problem, record)
             shares = _record_shares(config, record, text)
             doc = extract(text, config.options, html=False, template=shares)
     except Exception as exc:  # a bug on one page must not stop a million-page run
@@ -670,7 +696,7 @@ def record_failure(config: RecordConfig, task: RecordTask, problem: str) -> tupl
     record = None
     if isinstance(task.raw, bytes):
         try:
-            parsed = json.loads(task.raw)
+            parsed = load_json(task.raw)
         except (ValueError, RecursionError):
             parsed = None
         record = parsed if isinstance(parsed, dict) else None
@@ -828,6 +854,7 @@ def run_settings(inputs: list[str], config: RecordConfig) -> dict[str, object]:
         "html_field": config.html_field,
         "keep_labels": config.keep_labels,
         "max_record_bytes": config.max_record_bytes,
+        "max_record_lines": config.max_record_lines,
         "source_names": config.source_names,
         "options": asdict(config.options),
     }
@@ -872,7 +899,8 @@ class Journal:
 
     def exists(self) -> bool:
         """Whether an interrupted run left side files for this output."""
-        return self.partial.exists() or self.progress.exists()
+        # lexists: a dangling symlink counts, and is never written through (open_new).
+        return os.path.lexists(self.partial) or os.path.lexists(self.progress)
 
     def saved(self) -> Mark:
         """The mark in the progress file; ``ResumeError`` if it is unreadable or for another run."""
@@ -901,12 +929,12 @@ class Journal:
         if resume and self.progress.exists():
             mark = self.saved()
             _check_partial(self.partial, mark)
-            stream: BinaryIO = open(self.partial, "r+b")  # closed by finish or suspend
+            stream: BinaryIO = open_new(self.partial, resume=True)  # closed by finish or suspend
             stream.truncate(mark.size)
             stream.seek(mark.size)
             self.mark = self.kept = mark
         else:
-            stream = open(self.partial, "wb")
+            stream = open_new(self.partial)
         self._stream = stream
         self._save()
         return stream
@@ -1058,7 +1086,8 @@ class PageConfig:
     ``==> name <==`` over each page (as ``head`` does) in ``text``,
     ``markdown`` and ``explain``. ``templates``, when set,
     holds the site templates learned in a first pass (``--site-template``;
-    a page file's site is its folder, :func:`page_site`).
+    a page file's site is its folder, :func:`page_site`). A page of more
+    than ``max_record_lines`` lines fails (:data:`MAX_RECORD_LINES`).
     """
 
     options: Options
@@ -1068,6 +1097,7 @@ class PageConfig:
     headers: bool = False
     html: bool | None = None
     templates: SiteTemplates | None = None
+    max_record_lines: int = MAX_RECORD_LINES
 
 
 @dataclass(frozen=True, slots=True)
@@ -1137,6 +1167,9 @@ def process_page(config: PageConfig, item: tuple[str, bytes | None]) -> PageResu
     try:
         page = html_to_page(decoded.text) if as_html else None
         text = decoded.text if page is None else page.text
+        if problem := too_many_lines(text, config.max_record_lines):
+            messages.append(f"{name}: {problem}")
+            return PageResult(path, b"", 1, tuple(messages))
         if config.templates is not None:
             shares = config.templates.shares(page_site(path), text)
         if page is not None:
@@ -1231,7 +1264,8 @@ class ArchiveConfig:
     ``source_names`` adds ``file`` to error lines (set when there are
     several inputs). ``templates``, when set, holds the site templates
     learned in a first pass (``--site-template``; a record's site is the
-    host of its ``WARC-Target-URI``).
+    host of its ``WARC-Target-URI``). A page of more than
+    ``max_record_lines`` lines is an error line (:data:`MAX_RECORD_LINES`).
     """
 
     options: Options
@@ -1239,6 +1273,7 @@ class ArchiveConfig:
     keep_labels: bool = False
     source_names: bool = False
     templates: SiteTemplates | None = None
+    max_record_lines: int = MAX_RECORD_LINES
 
 
 @dataclass(frozen=True, slots=True)
@@ -1255,9 +1290,13 @@ class ArchiveTask:
 
 
 def _archive_task_size(task: ArchiveTask) -> int:
-    # About the pickled size: CJK text is 3 bytes a character in UTF-8, and an
-    # HTML record holds its text twice (``text`` and ``page.lines``).
-    return 0 if task.record is None else 6 * len(task.record.text)
+    # About the pickled size: the HTML still to be read, or the text (CJK is 3
+    # bytes a character in UTF-8, and a WET record's text is pickled once).
+    return 0 if task.record is None else len(task.record.payload) + 3 * len(task.record.text)
+
+
+SKIPPED_BY_SCRIPT = b""
+"""A worker's output for a record that its language check drops (no line is written)."""
 
 
 def read_archives(
@@ -1279,13 +1318,18 @@ def read_archives(
         except OSError as exc:
             problems.append(f"{name}: cannot read: {exc}")
             continue
-        reader = ArchiveReader(stream, lang)
+        # HTML is read into lines in the workers (parse_deferred), where the
+        # record timeout holds: a page that makes the parser slow costs its
+        # record, not the run.
+        reader = ArchiveReader(stream, lang, parse_html=False)
         seen = 0
         try:
             for record in reader:
                 seen += 1
-                # The payload is not needed past reading: keep it out of the pickles.
-                yield ArchiveTask(source, dataclasses.replace(record, payload=b""))
+                if record.page is not None or record.text or record.error is not None:
+                    # The payload is not needed past reading: keep it out of the pickles.
+                    record = dataclasses.replace(record, payload=b"")
+                yield ArchiveTask(source, record)
         except Exception as exc:  # OSError for a broken file; anything else is reported too
             yield ArchiveTask(source, None, broken_archive_row(seen, exc))
         finally:
@@ -1300,9 +1344,17 @@ def process_archive_record(config: ArchiveConfig, task: ArchiveTask) -> tuple[by
     Never raises; a record that cannot be read or extracted, and the break of
     a broken file, give a line with ``error``.
     """
-    from zhengwen.warc import record_row
+    from zhengwen.warc import parse_deferred, record_row
 
     record = task.record
+    if record is not None:
+        record = parse_deferred(record, config.lang)
+        if record is None:
+            return SKIPPED_BY_SCRIPT, True
+        if record.error is None and (
+            problem := too_many_lines(record.text, config.max_record_lines)
+        ):
+            record = dataclasses.replace(record, page=None, text="", error=problem)
     if record is None:
         row = dict(task.broken or {})
     else:
@@ -1344,21 +1396,24 @@ def run_archives(
 ) -> None:
     """Extract every page record of the WARC/WET ``inputs``; one JSON line each to ``out``.
 
-    The archives are read (and their HTML parsed into lines, which the
-    language check needs) in this process; extraction, the costly part, runs
-    in ``jobs`` worker processes (``0``: here), with ``timeout`` per record
-    as in :func:`run_jsonl`. ``stats`` counts the lines written and, in
+    The archives are read in this process; reading each HTML record into
+    lines (and the script check of ``lang`` that needs them) and extraction,
+    the costly parts, run in ``jobs`` worker processes (``0``: here), with
+    ``timeout`` per record as in :func:`run_jsonl`. ``stats`` counts the lines written and, in
     ``skipped``, the records passed over; ``warn`` hears of broken files.
     """
     tasks = read_archives(inputs, config.lang, stats.skipped, stats.problems)
-    results = parallel_map(
-        process_archive_record,
-        config,
-        chunked(tasks, _archive_task_size),
-        jobs,
-        archive_failure,
-        prepare=warm_up,
-        timeout=timeout,
+    results = _without_skipped(
+        stats,
+        parallel_map(
+            process_archive_record,
+            config,
+            chunked(tasks, _archive_task_size),
+            jobs,
+            archive_failure,
+            prepare=warm_up,
+            timeout=timeout,
+        ),
     )
 
     def note(task: ArchiveTask, line: bytes, ok: bool) -> None:
@@ -1367,6 +1422,20 @@ def run_archives(
             warn(f"{name}: {task.broken['error']}")
 
     write_lines(results, out, stats, progress, note)
+
+
+def _without_skipped(
+    stats: Stats, results: Generator[tuple[T, tuple[bytes, bool]], None, None]
+) -> Generator[tuple[T, tuple[bytes, bool]], None, None]:
+    """``results`` less the records the workers' language check dropped, counted in ``stats``."""
+    try:
+        for task, (line, ok) in results:
+            if line == SKIPPED_BY_SCRIPT:
+                stats.skipped["lang_cjk_check"] += 1
+                continue
+            yield task, (line, ok)
+    finally:
+        results.close()
 
 
 # --------------------------------------------------------------------------- site templates
@@ -1444,7 +1513,7 @@ def learn_records(
             if isinstance(task.raw, TooLong):
                 continue
             try:
-                record = json.loads(task.raw)
+                record = load_json(task.raw)
                 if not isinstance(record, dict) or not isinstance(record.get(name), str):
                     continue
                 site = record_site(record, config.url_field, config.site_field)
@@ -1472,12 +1541,14 @@ def learn_archives(
     record's text). Gives the number of pages with no site key.
     """
     from zhengwen.site import site_of
+    from zhengwen.warc import parse_deferred
 
     unkeyed = 0
     bar = _Progress(progress, "page", "learning site templates")
     try:
         for task in read_archives(inputs, lang, Counter(), []):
-            record = task.record
+            # HTML read here, in this process (no time limit in the learning pass).
+            record = None if task.record is None else parse_deferred(task.record, lang)
             if record is None or record.error is not None:
                 continue
             bar.update(1)

@@ -42,6 +42,9 @@ from typing import Any, BinaryIO, NoReturn
 from zhengwen import __version__
 from zhengwen.batch import (
     MAX_RECORD_BYTES,
+    MAX_RECORD_LINES,
+    PARTIAL_SUFFIX,
+    PROGRESS_SUFFIX,
     RECORD_TIMEOUT,
     TEXT_FIELD,
     URL_FIELD,
@@ -63,7 +66,15 @@ from zhengwen.batch import (
     site_summary,
 )
 from zhengwen.html import SNIFF_CHARS
-from zhengwen.io import FORMATS, STDIN, AtomicWriter, check_encoding, expand_inputs
+from zhengwen.io import (
+    FORMATS,
+    STDIN,
+    AtomicWriter,
+    check_encoding,
+    expand_inputs,
+    input_at,
+    input_identities,
+)
 from zhengwen.options import Options
 from zhengwen.site import SiteTemplates
 
@@ -313,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"longer input lines become error records (default: {MAX_RECORD_BYTES})",
     )
     batch.add_argument(
+        "--max-record-lines",
+        type=_positive_int,
+        default=MAX_RECORD_LINES,
+        metavar="N",
+        help="a page (record or file) of more lines is an error, not extracted: memory grows "
+        f"with lines, 2 to 3.5 KB each (default: {MAX_RECORD_LINES}, under 1 GB a worker)",
+    )
+    batch.add_argument(
         "--record-timeout",
         type=_seconds,
         default=RECORD_TIMEOUT,
@@ -530,6 +549,10 @@ def main(argv: list[str] | None = None) -> int:
     if not inputs:
         _warn("no input files found in " + ", ".join(args.files))
         return EXIT_USAGE
+    clash = _output_over_input(args, inputs)
+    if clash is not None:
+        _warn(clash)
+        return EXIT_USAGE
 
     # By default a bar only for batch runs: over a page printed to the terminal it is noise.
     batch_run = args.jsonl or args.warc or args.output_dir is not None
@@ -558,6 +581,24 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def _output_over_input(args: argparse.Namespace, inputs: list[str]) -> str | None:
+    """Why the run would write over one of its inputs (compared by inode), or ``None``."""
+    identities = input_identities(inputs)
+    targets: list[str] = []
+    if args.output not in (None, STDIN):
+        targets.append(args.output)
+        if args.jsonl:
+            targets += [args.output + PARTIAL_SUFFIX, args.output + PROGRESS_SUFFIX]
+    if args.output_dir is not None:
+        fmt = "explain" if args.explain else (args.format or "text")
+        targets += [str(output_path(args.output_dir, path, fmt)) for path in inputs]
+    for target in targets:
+        source = input_at(target, identities)
+        if source is not None:
+            return f"refusing to write {target}: it is the input {source}"
+    return None
+
+
 def _main_jsonl(
     args: argparse.Namespace,
     options: Options,
@@ -573,6 +614,7 @@ def _main_jsonl(
         max_record_bytes=args.max_record_bytes,
         source_names=len(inputs) > 1,
         html_field=args.html_field,
+        max_record_lines=args.max_record_lines,
     )
     if args.site_template:
         config = dataclasses.replace(
@@ -640,6 +682,7 @@ def _main_warc(
         lang=args.lang,
         keep_labels=args.keep_labels,
         source_names=len(inputs) > 1,
+        max_record_lines=args.max_record_lines,
     )
     if args.site_template:
         templates = SiteTemplates()
@@ -700,6 +743,7 @@ def _main_pages(
         colour=colour,
         headers=fmt in HEADED_FORMATS and len(inputs) > 1 and args.output_dir is None,
         html=args.html,
+        max_record_lines=args.max_record_lines,
     )
     if args.output_dir is not None:
         seen: dict[str, str] = {}

@@ -18,6 +18,7 @@ import numpy as np
 import regex
 
 from zhengwen import lexicon
+from zhengwen.classify import NET_ROW_BLOCK
 from zhengwen.features import AGO, FloatArray, Markup, col, line_core, page_features
 from zhengwen.headline import Ranker
 from zhengwen.model import Label
@@ -443,7 +444,21 @@ def beliefs(x1: FloatArray, models: Sequence[Model]) -> FloatArray:
     """Pass one on the base features, pass two on them and pass one's beliefs."""
     first, second = models
     probs1 = first.predict(x1)
-    return second.predict(np.hstack((x1, stack_features(x1, probs1))))
+    extra = stack_features(x1, probs1)
+    n = x1.shape[0]
+    if n <= NET_ROW_BLOCK:
+        return second.predict(np.hstack((x1, extra)))
+    # The second pass's input joined a block of rows at a time: a copy of the
+    # whole matrix would cost a page as much memory again (1 KB a line). The
+    # blocks are the network's own (classify.NET_ROW_BLOCK), so the beliefs
+    # are the same to the last bit.
+    parts = [
+        second.predict(
+            np.hstack((x1[start : start + NET_ROW_BLOCK], extra[start : start + NET_ROW_BLOCK]))
+        )
+        for start in range(0, n, NET_ROW_BLOCK)
+    ]
+    return np.vstack(parts)
 
 
 # A line the site template shows on more than this share of a site's other

@@ -399,8 +399,14 @@ def _prose_overlap(
     pair = codes[at].astype(np.int64) << 21 | codes[at + 1].astype(np.int64)
     if n >= PAIR_KEY_MAX_LINES:  # number the pairs first, so that the keys fit 63 bits
         pair = np.unique(pair, return_inverse=True)[1]
-    # Each (pair, line) once, sorted by pair: one sort for the whole page.
-    pair, line = np.divmod(np.unique(pair * n + line_of[at]), n)
+    # Each (pair, line) once, sorted by pair: one sort for the whole page. A sort
+    # and a mask of first occurrences, not np.unique, whose hashing grows faster
+    # than the page on repeated lines (22x the time for 10x the lines).
+    keys = np.sort(pair * n + line_of[at])
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    pair, line = np.divmod(keys[first], n)
     new = np.empty(len(pair), dtype=bool)
     new[0] = True
     np.not_equal(pair[1:], pair[:-1], out=new[1:])
@@ -490,10 +496,15 @@ CONTEXT_NAMES: tuple[str, ...] = (
 CAP = 50
 
 
-def context_features(x: FloatArray) -> FloatArray:
-    """Window sums and distances over the base features: one row per line."""
+def context_features(x: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Window sums and distances over the base features: one row per line.
+
+    Written into ``out`` (``len(x)`` rows, ``len(CONTEXT_NAMES)`` columns,
+    zeros) when given, such as the columns of a page's whole matrix.
+    """
     n = x.shape[0]
-    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
+    if out is None:
+        out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
     if n == 0:
         return out
     series = _series(x)
@@ -578,11 +589,21 @@ def page_features(folded: list[str], markup: Markup | None = None) -> FloatArray
 
     With ``markup`` (a page read from HTML), its :data:`HTML_NAMES` columns follow.
     """
-    x = line_features(folded)
-    if markup is None:
-        return np.hstack((x, context_features(x)))
-    extra = html_features(folded, markup.link_chars, markup.block, markup.title, markup.h1)
-    return np.hstack((x, context_features(x), extra))
+    # One matrix, filled in place: joining the parts would hold a page's
+    # features twice at once (memory a line counts, see docs/reliability.md).
+    # It is made after the base features, whose working arrays (a few per
+    # character) would otherwise sit beside it.
+    base = line_features(folded)
+    n_html = 0 if markup is None else len(HTML_NAMES)
+    out = np.zeros((len(folded), len(ALL_NAMES) + n_html), dtype=np.float64)
+    out[:, :N_BASE] = base
+    del base
+    context_features(out[:, :N_BASE], out[:, N_BASE : len(ALL_NAMES)])
+    if markup is not None:
+        out[:, len(ALL_NAMES) :] = html_features(
+            folded, markup.link_chars, markup.block, markup.title, markup.h1
+        )
+    return out
 
 
 ALL_NAMES: tuple[str, ...] = NAMES + CONTEXT_NAMES

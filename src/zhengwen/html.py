@@ -9,12 +9,15 @@ element each line sits in, the ``<title>`` and the first ``<h1>``.
 :func:`extract_html` runs :func:`zhengwen.extract` on that text
 (:func:`document_from_page` for a page already read).
 
-Reading bytes: a byte-order mark decides; else the charset of the HTTP
-``Content-Type`` header, then the page's own ``<meta charset>`` or
-``<meta http-equiv="Content-Type">``, each believed only when the bytes
-read cleanly in it (see :data:`MAX_BAD_PER_KB`); else detection
-(:func:`zhengwen.io.detect_encoding`, charset-normalizer with a preference
-for Chinese encodings). GBK and GB2312 are read as their superset GB18030.
+Reading bytes: a byte-order mark decides; else bytes that are valid UTF-8
+and carry non-ASCII text are UTF-8, whatever is declared; else the charset
+of the HTTP ``Content-Type`` header, then the page's own ``<meta charset>``
+or ``<meta http-equiv="Content-Type">``, each believed only when it is a
+label browsers know (the WHATWG Encoding Standard's, see
+:func:`zhengwen.lexicon.charset_labels`) and the bytes read cleanly in it
+(see :data:`MAX_BAD_PER_KB`); else detection (:func:`zhengwen.io.detect`,
+charset-normalizer with a preference for Chinese encodings). GBK and GB2312
+are read as their superset GB18030. ``Decoded.reason`` says which step chose.
 
 Parsing uses lxml (libxml2's HTML parser) with no network access. libxml2's
 HTML parser loads no DTD and expands no external entities (lxml's
@@ -72,6 +75,13 @@ VOID_TAGS = frozenset(
     }
 )  # fmt: skip
 
+# After the first construct that never ends (a comment, tag or quote left open),
+# the stdlib tokenizer's end-of-input mode searches from every later "<" to the
+# end of the page: quadratic. The flat reader reads that rest in windows of
+# about this many characters, each cut just before a "<", so no search passes
+# its window; only a single tag longer than this is cut in two.
+FLAT_TAIL_WINDOW = 2048
+
 # Elements that may sit in <head>: any other start tag ends the head (flat reader).
 HEAD_TAGS = frozenset({"base", "link", "meta", "noscript", "script", "style", "template", "title"})
 
@@ -95,32 +105,6 @@ MAX_BAD_PER_KB = 1.0
 # when alone, to detection.
 WEAK_LABELS = frozenset({"iso8859-1", "latin-1", "cp1252", "ascii"})
 
-# Labels browsers know (WHATWG Encoding) and Python spells otherwise, and the
-# supersets read in place of their subsets: GB18030 contains GBK contains
-# GB2312, and GB2312-labelled pages routinely use GBK characters.
-LABEL_ALIASES = {
-    "x-gbk": "gb18030",
-    "gbk": "gb18030",
-    "gb2312": "gb18030",
-    "gb_2312": "gb18030",
-    "gb_2312-80": "gb18030",
-    "csgb2312": "gb18030",
-    "chinese": "gb18030",
-    "iso-ir-58": "gb18030",
-    "cp936": "gb18030",
-    "x-x-big5": "big5",
-    "x-big5": "big5",
-    "unicode-1-1-utf-8": "utf-8",
-    "x-unicode20utf8": "utf-8",
-    # A UTF-16 page announces itself with a byte-order mark; a UTF-16 label on
-    # bytes without one is wrong, and browsers read them as UTF-8.
-    "utf-16": "utf-8",
-    "utf-16le": "utf-8",
-    "utf-16be": "utf-8",
-    "utf-16-le": "utf-8",
-    "utf-16-be": "utf-8",
-}
-
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -137,7 +121,10 @@ _HTML_TAG = re.compile(
 )
 _BODY_TAG = re.compile(r"<body[\s/>]", re.IGNORECASE)
 _TITLE_TAG = re.compile(r"<title[\s/>]", re.IGNORECASE)
-_COMMENT_OR_SCRIPT = re.compile(r"<!--.*?-->|<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+# The head's tokens that matter to _head_titles, and the ends of the first two.
+_HEAD_TOKEN = re.compile(r"<!--|<script\b|<title[\s/>]", re.IGNORECASE)
+_COMMENT_END = re.compile(r"-->")
+_SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 
@@ -157,8 +144,9 @@ class HtmlPage:
     :data:`BLOCK_TAGS`). ``title`` is the ``<title>`` text and ``h1`` the text
     of the first ``<h1>``, whitespace runs folded to one space, ``None`` when
     missing or empty. ``encoding`` is the Python codec the bytes were read
-    with, ``None`` when the input was already ``str``. ``parser`` is
-    ``"lxml"``, or ``"flat"`` for a page too deep for libxml2.
+    with, ``None`` when the input was already ``str``, and
+    ``encoding_reason`` why (see :data:`zhengwen.io.ENCODING_REASONS`).
+    ``parser`` is ``"lxml"``, or ``"flat"`` for a page too deep for libxml2.
     """
 
     text: str
@@ -169,6 +157,7 @@ class HtmlPage:
     h1: str | None
     encoding: str | None
     parser: str
+    encoding_reason: str | None = None
 
 
 def html_to_page(html: bytes | str, content_type: str | None = None) -> HtmlPage:
@@ -178,8 +167,10 @@ def html_to_page(html: bytes | str, content_type: str | None = None) -> HtmlPage
     HTTP ``content_type`` header value when given) or as ``str``. Gives an
     :class:`HtmlPage`. Never raises on malformed HTML or undecodable bytes.
     """
+    reason = None
     if isinstance(html, bytes):
-        text, encoding = decode_html(html, content_type)
+        decoded = decode_html_counted(html, content_type)
+        text, encoding, reason = decoded.text, decoded.encoding, decoded.reason
     else:
         text, encoding = html, None
     collected = _read_lxml(text)
@@ -195,6 +186,7 @@ def html_to_page(html: bytes | str, content_type: str | None = None) -> HtmlPage
         h1=_folded(collected.h1),
         encoding=encoding,
         parser=collected.parser,
+        encoding_reason=reason,
     )
 
 
@@ -267,9 +259,10 @@ def looks_like_html(text: str | bytes) -> bool:
 def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """The text of an HTML page's bytes and the codec that read them.
 
-    Order: byte-order mark; the ``Content-Type`` header's charset; the
-    page's ``<meta>`` charset (weak labels last, see :data:`WEAK_LABELS`),
-    each only if it reads the bytes cleanly enough (:data:`MAX_BAD_PER_KB`);
+    Order: byte-order mark; valid UTF-8 with non-ASCII text; the
+    ``Content-Type`` header's charset; the page's ``<meta>`` charset (weak
+    labels ignored, see :data:`WEAK_LABELS`), each only if browsers know the
+    label and it reads the bytes cleanly enough (:data:`MAX_BAD_PER_KB`);
     else detection. Bad bytes become U+FFFD; never raises.
     """
     decoded = decode_html_counted(data, content_type)
@@ -277,22 +270,33 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
 
 
 def decode_html_counted(data: bytes, content_type: str | None = None) -> Decoded:
-    """:func:`decode_html`'s reading as a :class:`zhengwen.io.Decoded`, replacements counted."""
-    from zhengwen.io import decode_with, detect_encoding
+    """:func:`decode_html`'s reading as a :class:`zhengwen.io.Decoded`, replacements counted.
+
+    ``Decoded.reason`` says which step chose the codec: ``bom``,
+    ``http-header``, ``meta``, ``utf-8`` or ``detected``
+    (:data:`zhengwen.io.ENCODING_REASONS`).
+    """
+    from zhengwen.io import decode_with, detect, is_utf8
 
     for bom, bom_codec in _BOMS:
         if data.startswith(bom):
             # The mark picks the codec and stays in the text as U+FEFF, as a
             # scraper that decodes with the same codec keeps it.
-            return decode_with(data, bom_codec)
-    declared = [_codec(label) for label in _declared_labels(data, content_type)]
-    strong = [name for name in declared if name is not None and name not in WEAK_LABELS]
+            return decode_with(data, bom_codec, "bom")
+    declared = [(_codec(label), source) for label, source in _declared_labels(data, content_type)]
+    strong = [(name, source) for name, source in declared if name and name not in WEAK_LABELS]
+    if not data.isascii() and is_utf8(data):
+        # Legacy multi-byte text is next to never valid UTF-8, and a single-byte
+        # codec reads anything: bytes that are valid UTF-8 with non-ASCII text
+        # in them are UTF-8, whatever a template's <meta> says.
+        says_utf8 = [source for name, source in strong if name == "utf-8"]
+        return decode_with(data, "utf-8", says_utf8[0] if says_utf8 else "utf-8")
     allowed_bad = max(1.0, MAX_BAD_PER_KB * len(data) / 1000)
-    for name in dict.fromkeys(strong):
-        decoded = decode_with(data, name)
+    for name, source in dict.fromkeys(strong):
+        decoded = decode_with(data, name, source)
         if decoded.replaced <= allowed_bad:
             return decoded
-    return decode_with(data, detect_encoding(data))
+    return decode_with(data, *detect(data))
 
 
 def decode_page(
@@ -314,29 +318,38 @@ def decode_page(
     return decode(data, encoding), as_html
 
 
-def _declared_labels(data: bytes, content_type: str | None) -> list[str]:
-    """Charset labels in the header value, then in the page's ``<meta>`` tags, in order."""
+def _declared_labels(data: bytes, content_type: str | None) -> list[tuple[str, str]]:
+    """(label, where) for the charset in the header value, then each in the page's ``<meta>`` tags.
+
+    ``where`` is ``http-header`` or ``meta``.
+    """
     labels = []
     if content_type:
         found = _HEADER_CHARSET.search(content_type)
         if found:
-            labels.append(found.group(1))
+            labels.append((found.group(1), "http-header"))
     for match in _META_CHARSET.finditer(data, 0, META_SCAN_BYTES):
-        labels.append(match.group(1).decode("ascii"))
+        labels.append((match.group(1).decode("ascii"), "meta"))
     return labels
 
 
 def _codec(label: str) -> str | None:
-    """Python's name for the text codec a charset label means, or ``None`` if unknown."""
-    label = label.strip().lower()
-    label = LABEL_ALIASES.get(label, label)
+    """Python's name for the codec a charset label means to browsers, or ``None``.
+
+    Only labels of the WHATWG Encoding Standard count
+    (:func:`zhengwen.lexicon.charset_labels`); ``None`` too for a codec that
+    cannot read arbitrary bytes (:func:`zhengwen.io.check_encoding`).
+    """
+    from zhengwen.io import check_encoding
+    from zhengwen.lexicon import charset_labels
+
+    name = charset_labels().get(label.strip().lower())
+    if name is None:
+        return None
     try:
-        info = codecs.lookup(label)
+        return check_encoding(name)
     except LookupError:
         return None
-    if not getattr(info, "_is_text_encoding", True):
-        return None
-    return LABEL_ALIASES.get(info.name, info.name)
 
 
 # --------------------------------------------------------------------------- reading
@@ -391,7 +404,7 @@ def _read_lxml(text: str) -> _Collected | None:
         return None
     if root is None:  # nothing parseable: an empty page, or comments only
         return _Collected([], None, None, "lxml")
-    titles = [el for el in root.iter("title") if _outside_svg(el)]
+    titles = _titles_outside_svg(root)
     body = root.find("body")
     nodes = _walk(
         body if body is not None else root,
@@ -406,8 +419,23 @@ def _read_lxml(text: str) -> _Collected | None:
     )
 
 
-def _outside_svg(element: etree._Element) -> bool:
-    return all(ancestor.tag != "svg" for ancestor in element.iterancestors())
+def _titles_outside_svg(root: etree._Element) -> list[etree._Element]:
+    """The ``<title>`` elements not inside an ``<svg>``, in document order.
+
+    One walk that skips every ``<svg>`` subtree: each element is visited at
+    most once, whatever the depth (asking each title for its ancestors costs
+    depth × titles).
+    """
+    from lxml import etree
+
+    titles = []
+    walk = etree.iterwalk(root, events=("start",))
+    for _, element in walk:
+        if element.tag == "svg":
+            walk.skip_subtree()
+        elif element.tag == "title":
+            titles.append(element)
+    return titles
 
 
 def _head_titles(text: str) -> int:
@@ -418,7 +446,26 @@ def _head_titles(text: str) -> int:
     """
     found = _BODY_TAG.search(text)
     head = text if found is None else text[: found.start()]
-    return len(_TITLE_TAG.findall(_COMMENT_OR_SCRIPT.sub("", head)))
+    # One pass, each character reached a bounded number of times: an opening
+    # with no end (``<!--`` repeated) is searched to the end once, not once
+    # per opening, since no later opening can find an end either. As for a
+    # regex that removes ``<!--.*?-->|<script.*?</script>``, an opening with
+    # no end is left alone, and a ``<title`` after it counts.
+    ends = {"<!--": _COMMENT_END, "<script": _SCRIPT_END}
+    count = pos = 0
+    while (token := _HEAD_TOKEN.search(head, pos)) is not None:
+        pos = token.end()
+        kind = token.group().lower()
+        end_pattern = ends.get(kind[:7])  # "<!--" or "<script"
+        if end_pattern is None:
+            count += 1
+            continue
+        closed = end_pattern.search(head, pos)
+        if closed is None:
+            del ends[kind[:7]]  # no later opening has an end either
+            continue
+        pos = closed.end()
+    return count
 
 
 def _all_text(element: etree._Element | None) -> str | None:
@@ -479,10 +526,18 @@ def _walk(
 
 
 def _read_flat(text: str) -> _Collected:
-    """The page read by :class:`_FlatReader` (no tree, no depth limit)."""
+    """The page read by :class:`_FlatReader` (no tree, no depth limit).
+
+    The standard library's tokenizer raises ``AssertionError`` on some
+    malformed declarations (``<![<![``); :class:`_FlatReader` reads those as
+    text, and should another slip through, the lines read before it are kept.
+    """
     reader = _FlatReader()
-    reader.feed(text)
-    reader.close()
+    try:
+        reader.feed(text)
+        reader.close()
+    except AssertionError:
+        pass
     return _Collected(reader.nodes, reader.title, reader.h1, "flat")
 
 
@@ -525,6 +580,34 @@ class _FlatReader(html.parser.HTMLParser):
             self._blocks.append(len(self._stack))
         self._stack.append(tag)
         self._open[tag] = self._open.get(tag, 0) + 1
+
+    def parse_html_declaration(self, i: int) -> int:
+        """The tokenizer's reading of ``<!...``; a declaration it rejects is text."""
+        try:
+            return super().parse_html_declaration(i)  # type: ignore[no-any-return]
+        except AssertionError:  # "expected name token", "unexpected '[' char"
+            return -1  # what the tokenizer does with a tag it cannot finish
+
+    def close(self) -> None:
+        """Read what :meth:`feed` left (from a construct that never ends) window by window.
+
+        See :data:`FLAT_TAIL_WINDOW`. Inside a script or style left open,
+        the text of a window is dropped (it is no page text) and the search for
+        its end tag goes on in the next window.
+        """
+        rest, self.rawdata = self.rawdata, ""
+        pos = 0
+        while pos < len(rest):
+            end = pos + FLAT_TAIL_WINDOW
+            if end < len(rest):
+                cut = rest.rfind("<", pos + 1, end)
+                end = cut if cut > pos else end
+            self.rawdata += rest[pos:end]
+            self.goahead(True)  # type: ignore[attr-defined]
+            if self.cdata_elem:  # type: ignore[attr-defined]
+                self.rawdata = ""
+            pos = end
+        super().close()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

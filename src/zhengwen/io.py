@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -32,7 +33,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 if TYPE_CHECKING:
     from zhengwen.model import Document
@@ -82,12 +83,26 @@ class Decoded:
 
     ``encoding`` is the Python codec name that was used (``utf-8``,
     ``utf-16-le``, ``gb18030``, ``big5``, ...); ``replaced`` is
-    how many undecodable byte sequences became U+FFFD.
+    how many undecodable byte sequences became U+FFFD. ``reason`` says why
+    that codec, one of :data:`ENCODING_REASONS`.
     """
 
     text: str
     encoding: str
     replaced: int
+    reason: str = "given"
+
+
+ENCODING_REASONS = {
+    "bom": "a byte-order mark",
+    "http-header": "the charset of the HTTP Content-Type header",
+    "meta": "the page's <meta> charset",
+    "utf-8": "the bytes are valid UTF-8 (with non-ASCII text, this wins over a declared charset)",
+    "detected": "detection (charset-normalizer, preferring Chinese encodings)",
+    "option": "the caller's choice (--encoding)",
+    "given": "the caller's choice (decode_with)",
+}
+"""Why a page was read with its codec: ``Decoded.reason`` and JSON's ``encoding_reason``."""
 
 
 # --------------------------------------------------------------------------- decoding
@@ -105,10 +120,11 @@ def _count_and_replace(exc: UnicodeError) -> tuple[str, int]:
     return REPLACEMENT, exc.end
 
 
-def decode_with(data: bytes, encoding: str) -> Decoded:
+def decode_with(data: bytes, encoding: str, reason: str = "given") -> Decoded:
     """``data`` decoded as ``encoding``, bad sequences replaced and counted.
 
-    Raises ``LookupError`` for an unknown encoding name.
+    ``reason`` is kept as ``Decoded.reason``. Raises ``LookupError`` for an
+    unknown encoding name.
     """
     global _handler_registered
     if not _handler_registered:
@@ -117,11 +133,16 @@ def decode_with(data: bytes, encoding: str) -> Decoded:
         _handler_registered = True
     _counter.n = 0
     text = data.decode(encoding, errors=_COUNTING_HANDLER)
-    return Decoded(text, encoding, _counter.n)
+    return Decoded(text, encoding, _counter.n, reason)
 
 
 def detect_encoding(data: bytes) -> str:
-    """The codec name ``data`` is most likely written in (never raises).
+    """The codec name ``data`` is most likely written in (never raises); see :func:`detect`."""
+    return detect(data)[0]
+
+
+def detect(data: bytes) -> tuple[str, str]:
+    """The codec ``data`` is most likely written in, and why (``bom``, ``utf-8``, ``detected``).
 
     Order: a byte-order mark; strict UTF-8 (by far the common case, and a
     cheap test); charset-normalizer, preferring a Chinese reading over another
@@ -130,13 +151,9 @@ def detect_encoding(data: bytes) -> str:
     """
     for bom, bom_encoding in _BOMS:
         if data.startswith(bom):
-            return bom_encoding
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return "utf-8"
+            return bom_encoding, "bom"
+    if is_utf8(data):
+        return "utf-8", "utf-8"
 
     import charset_normalizer  # lazy: costs ~50 ms to import, and most pages are UTF-8
 
@@ -148,7 +165,16 @@ def detect_encoding(data: bytes) -> str:
             best is None or chinese.chaos <= max(best.chaos, _CHINESE_PREFERENCE_MAX_CHAOS)
         ):
             name = _canonical(chinese.encoding)
-    return name or _detect_damaged(data)
+    return name or _detect_damaged(data), "detected"
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 as a whole."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # Tried, in this order of preference on ties, for bytes that no codec reads whole.
@@ -199,8 +225,13 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     ``Decoded.replaced``); raises ``LookupError`` for an unknown ``encoding``.
     """
     if encoding is None:
-        encoding = detect_encoding(data)
-    return decode_with(data, encoding)
+        return decode_with(data, *detect(data))
+    return decode_with(data, encoding, "option")
+
+
+# Bytes that every usable codec must read (with undecodable ones replaced) to be
+# used at all: ASCII markup and a byte no ASCII-compatible codec reads alone.
+_CODEC_PROBE = b"<p>a\xff\xfe\n"
 
 
 BINARY_REPLACED_SHARE = 0.1
@@ -234,10 +265,19 @@ def binary_problem(page: Decoded | str) -> str | None:
 
 
 def check_encoding(name: str) -> str:
-    """``name`` if Python has a text codec by it; ``LookupError`` otherwise."""
+    """``name`` if Python has a usable text codec by it; ``LookupError`` otherwise.
+
+    Usable means :func:`decode_with` can read any bytes with it: codecs that
+    are not text encodings (``base64``), that always fail (``undefined``) or
+    that accept no error handler (``idna``, ``punycode``) are refused.
+    """
     info = codecs.lookup(name)
     if not getattr(info, "_is_text_encoding", True):
         raise LookupError(f"{name!r} is not a text encoding")
+    try:
+        decode_with(_CODEC_PROBE, name)
+    except UnicodeError as exc:
+        raise LookupError(f"{name!r} cannot read arbitrary bytes: {exc}") from None
     return name
 
 
@@ -269,11 +309,58 @@ def open_input(path: str) -> Iterator[BinaryIO]:
             yield stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))  # type: ignore[misc]
         elif head.startswith(_ZSTD_MAGIC):
             zstandard: Any = _import_zstandard(path)
-            reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
-            # zstandard's reader has no readline; a BufferedReader over it does.
-            yield stack.enter_context(io.BufferedReader(reader))
+            # A BufferedReader gives the frames' reader a readline.
+            yield stack.enter_context(io.BufferedReader(_ZstdFrames(raw, zstandard)))
         else:
             yield raw
+
+
+# Compressed bytes handed to the zstd decompressor at a time. A zstd block of
+# at most 128 KB can be coded in 4 bytes, so this also bounds the text one
+# read can produce: 1 KB in, at most 32 MB out.
+_ZSTD_CHUNK = 1024
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The text of the zstd frames in ``raw``, one after another.
+
+    Unlike zstandard's ``stream_reader``, which ends quietly where the bytes
+    end, a stream that stops inside a frame (a file cut short) raises
+    ``EOFError``, as :mod:`gzip` does for a cut gzip file.
+    """
+
+    def __init__(self, raw: BinaryIO, zstandard: Any) -> None:
+        super().__init__()
+        self._raw = raw
+        self._zstandard = zstandard
+        self._frame: Any = None  # the decompressor of the frame being read
+        self._fed = False  # whether that frame has had any bytes yet
+        self._leftover = b""  # bytes read past the end of the last frame
+        self._out = b""
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._at >= len(self._out):
+            chunk = self._leftover or self._raw.read(_ZSTD_CHUNK)
+            self._leftover = b""
+            if not chunk:
+                if self._fed:
+                    raise EOFError("zstd input ended in the middle of a frame (cut short?)")
+                return 0
+            if self._frame is None:
+                self._frame = self._zstandard.ZstdDecompressor().decompressobj()
+            self._out, self._at = self._frame.decompress(chunk), 0
+            self._fed = True
+            if self._frame.eof:
+                self._leftover = self._frame.unused_data
+                self._frame, self._fed = None, False
+        n = min(len(buffer), len(self._out) - self._at)
+        buffer[:n] = self._out[self._at : self._at + n]
+        self._at += n
+        return n
 
 
 class _NonClosing(io.RawIOBase):
@@ -362,6 +449,52 @@ def expand_inputs(paths: list[str]) -> list[str]:
     return out
 
 
+def input_identities(paths: Sequence[str]) -> dict[tuple[int, int], str]:
+    """The (device, inode) of every input file in ``paths``, to its path.
+
+    Stdin (``-``) counts when it is a regular file (``zhengwen -o p.txt < p.txt``).
+    """
+    identities: dict[tuple[int, int], str] = {}
+    for path in paths:
+        try:
+            st = os.fstat(sys.stdin.fileno()) if path == STDIN else os.stat(path)
+        except (AttributeError, OSError, ValueError):  # no stdin, or not a real file
+            continue
+        if path == STDIN and not stat.S_ISREG(st.st_mode):
+            continue  # a pipe or a terminal is nobody's output
+        identities.setdefault((st.st_dev, st.st_ino), "stdin" if path == STDIN else path)
+    return identities
+
+
+def input_at(target: str | os.PathLike[str], identities: dict[tuple[int, int], str]) -> str | None:
+    """The input (of :func:`input_identities`) that is the file at ``target``, or ``None``.
+
+    Compared by device and inode, so a second name, a hard link or a symlink
+    to an input is caught as surely as the same spelling.
+    """
+    try:
+        st = os.stat(target)
+    except OSError:
+        return None
+    return identities.get((st.st_dev, st.st_ino))
+
+
+def open_new(path: str | os.PathLike[str], resume: bool = False) -> BinaryIO:
+    """A file for a run's own side output (``FILE.partial``), never through a symlink.
+
+    Without ``resume`` the file must not exist yet (``O_EXCL``): a file or a
+    symlink, even a dangling one, already there raises ``FileExistsError``
+    instead of being written through. With ``resume``, an existing regular
+    file is opened for reading and writing, a symlink refused (``O_NOFOLLOW``).
+    """
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    if resume:
+        fd = os.open(path, os.O_RDWR | nofollow)
+        return os.fdopen(fd, "r+b")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o666)
+    return os.fdopen(fd, "wb")
+
+
 def output_stem(path: str) -> str:
     """The name an input's output file gets: its file name less the extension.
 
@@ -446,16 +579,31 @@ class AtomicWriter:
                     pass
 
 
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_json(raw: bytes | str) -> Any:
+    """``raw`` parsed as JSON, strictly: ``NaN``, ``Infinity`` and ``-Infinity`` are refused.
+
+    Python's :func:`json.loads` accepts them, but they are not JSON, and a
+    record that carried one through would come out as no JSON either. Raises
+    ``ValueError`` (``json.JSONDecodeError`` for a syntax error).
+    """
+    return json.loads(raw, parse_constant=_reject_constant)
+
+
 def dump_json_line(record: dict[str, object]) -> bytes:
     """``record`` as one line of JSON (UTF-8, ending in ``\\n``).
 
     Strings with lone surrogates (legal in JSON input, not in UTF-8) are
-    written as ``\\ud800`` escapes instead of failing.
+    written as ``\\ud800`` escapes instead of failing. A NaN or infinite
+    float raises ``ValueError`` (``allow_nan=False``): the output is always JSON.
     """
     try:
-        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        return (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     except UnicodeEncodeError:
-        return (json.dumps(record, ensure_ascii=True) + "\n").encode("utf-8")
+        return (json.dumps(record, ensure_ascii=True, allow_nan=False) + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- formats
@@ -498,15 +646,17 @@ def format_json(
 ) -> str:
     """One line of JSON: ``Document.to_dict()`` plus the input's name and encoding.
 
-    ``encoding`` and ``replaced`` (undecodable byte sequences) come from
-    ``decoded``; ``file`` is ``name``; with ``template`` (site-template
-    shares, see :func:`document_fields`) each line carries its share.
+    ``encoding``, ``encoding_reason`` (see :data:`ENCODING_REASONS`) and
+    ``replaced`` (undecodable byte sequences) come from ``decoded``; ``file``
+    is ``name``; with ``template`` (site-template shares, see
+    :func:`document_fields`) each line carries its share.
     """
     out: dict[str, object] = {}
     if name is not None:
         out["file"] = name
     if decoded is not None:
         out["encoding"] = decoded.encoding
+        out["encoding_reason"] = decoded.reason
         out["replaced"] = decoded.replaced
     out.update(document_fields(doc, True, template))
     return dump_json_line(out).decode("utf-8")

@@ -16,6 +16,14 @@ import regex
 _INVISIBLE = regex.compile(r"[\s\u200b-\u200f\u2028-\u202f\u2060-\u2064\ufeff\u00ad]+")
 
 
+def count_lines(text: str) -> int:
+    """``len(split_lines(text))``, without making the lines (a few passes over ``text``)."""
+    if not text:
+        return 0
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (not text.endswith(("\n", "\r")))
+
+
 def split_lines(text: str) -> list[str]:
     """The page's lines, split on LF, CRLF or CR; a final line break adds no line.
 

@@ -39,6 +39,7 @@ fastwarc is imported when a file is read, not when this module is.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import io
 import os
@@ -134,9 +135,15 @@ class ArchiveReader:
     ``error``, and the file reads on.
     """
 
-    def __init__(self, source: str | os.PathLike[str] | BinaryIO, lang: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str | os.PathLike[str] | BinaryIO,
+        lang: str | None = None,
+        parse_html: bool = True,
+    ) -> None:
         self.source = source
         self.lang = check_lang(lang)
+        self.parse_html = parse_html
         self.skipped: Counter[str] = Counter()
 
     def __iter__(self) -> Iterator[PageRecord]:
@@ -222,15 +229,44 @@ class ArchiveReader:
             ):
                 self.skipped["not_html"] += 1
                 return None
+            if kind is RecordKind.HTML and not self.parse_html:
+                return PageRecord(**base, payload=payload, page=None, text="", error=None)
             page, text = _read_payload(kind, payload, content_type)
         except Exception as exc:  # one bad record must not end the file
             return PageRecord(
                 **base, payload=payload, page=None, text="", error=f"{type(exc).__name__}: {exc}"
             )
-        if self.lang and not language and self.lang in CHINESE_CODES and not looks_chinese(text):
+        if _fails_script_check(self.lang, language, text):
             self.skipped["lang_cjk_check"] += 1
             return None
         return PageRecord(**base, payload=payload, page=page, text=text, error=None)
+
+
+def parse_deferred(record: PageRecord, lang: str | None = None) -> PageRecord | None:
+    """A record of a reader made with ``parse_html=False``, its HTML now read into lines.
+
+    What the reader would have given with ``parse_html=True``: the record with
+    ``page`` and ``text`` (``payload`` emptied), the record with ``error`` if
+    its payload cannot be read, or ``None`` when ``lang`` is Chinese, the
+    record names no language and its text is not Chinese (the reader's
+    ``lang_cjk_check``). Other records come back as they are. This is the
+    costly part of reading an HTML record, left to the caller so that it can
+    run it where a time limit holds (a ``--warc`` run's workers).
+    """
+    if record.kind is not RecordKind.HTML or record.page is not None or record.error is not None:
+        return record
+    try:
+        page, text = _read_payload(record.kind, record.payload, record.content_type)
+    except Exception as exc:  # one bad record must not end the run
+        return dataclasses.replace(record, error=f"{type(exc).__name__}: {exc}")
+    if _fails_script_check(check_lang(lang), record.language, text):
+        return None
+    return dataclasses.replace(record, payload=b"", page=page, text=text)
+
+
+def _fails_script_check(lang: str | None, language: str | None, text: str) -> bool:
+    """Whether a record without a language header fails the Chinese-script check for ``lang``."""
+    return bool(lang and not language and lang in CHINESE_CODES and not looks_chinese(text))
 
 
 def check_lang(lang: str | None) -> str | None:

@@ -116,3 +116,29 @@ def exact_index() -> dict[str, int]:
         for word in words(kind):
             index[word] = index.get(word, 0) | (1 << bit)
     return index
+
+
+@cache
+def charset_labels() -> dict[str, str]:
+    """The charset labels browsers know, to the Python codec each is read with.
+
+    From ``whatwg_labels.txt``: ``@ codec`` opens a group of labels (one a
+    line, lower case), a label may name its own codec after it. A codec
+    Python does not know is an error at load time.
+    """
+    import codecs
+
+    text = resources.files(__name__).joinpath("whatwg_labels.txt").read_text(encoding="utf-8")
+    table: dict[str, str] = {}
+    group: str | None = None
+    for raw in text.splitlines():
+        fields = raw.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if fields[0] == "@":
+            group = codecs.lookup(fields[1]).name
+            continue
+        if group is None or len(fields) > 2 or fields[0] != fields[0].lower():
+            raise ValueError(f"whatwg_labels.txt: bad line {raw!r}")
+        table[fields[0]] = codecs.lookup(fields[1]).name if len(fields) == 2 else group
+    return table

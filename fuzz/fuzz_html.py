@@ -1,0 +1,74 @@
+"""Fuzz ``zhengwen.html.html_to_page`` on hostile HTML (issue 25's attacks as seeds).
+
+Each input is a mode byte and then the page. Mode ``% 3``: 0, the page as
+bytes (decoded as ``html_to_page`` decodes); 1, the page as ``str`` (UTF-8
+with replacement); 2, the ``str`` behind 3,000 nested ``<div>`` tags, too
+deep for libxml2, so that the flat reader reads it. Checked on every input:
+no exception; each line is non-empty and stripped, ``text`` is their join,
+``link_chars`` and ``block`` have a value per line (a link share within the
+line, a block tag name); the reader is ``lxml`` or ``flat`` (always ``flat``
+in mode 2); bytes name their codec and a reason from
+``zhengwen.io.ENCODING_REASONS``. A slow input is libFuzzer's ``-timeout``
+finding: the seeds hold the quadratic patterns found before, at sizes that
+took seconds.
+
+    python fuzz/fuzz_html.py -max_total_time=600 -timeout=10 out/fuzz/html fuzz/seeds/html
+    python fuzz/fuzz_html.py --write-seeds fuzz/seeds/html
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import atheris
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import run_or_write_seeds
+
+with atheris.instrument_imports(include=["zhengwen"], exclude=["zhengwen.classify"]):
+    from zhengwen.html import BLOCK_TAGS, html_to_page
+    from zhengwen.io import ENCODING_REASONS
+
+DEEP = "<div>" * 3000
+
+
+def test_one_input(data: bytes) -> None:
+    if not data:
+        return
+    mode, body = data[0] % 3, data[1:]
+    if mode == 0:
+        page = html_to_page(body)
+        assert page.encoding is not None and page.encoding_reason in ENCODING_REASONS
+    else:
+        text = body.decode("utf-8", errors="replace")
+        page = html_to_page(DEEP + text if mode == 2 else text)
+        assert mode != 2 or page.parser == "flat", page.parser
+    assert page.parser in ("lxml", "flat")
+    assert all(line and line == line.strip() for line in page.lines), "blank or unstripped line"
+    assert page.text == "\n".join(page.lines)
+    assert len(page.link_chars) == len(page.block) == len(page.lines)
+    assert all(0 <= n <= len(line) for n, line in zip(page.link_chars, page.lines))
+    assert all(tag in BLOCK_TAGS for tag in page.block)
+
+
+# Issue 25's attacks, at sizes that took seconds before the fixes (mode byte first).
+SEEDS = {
+    "comments-no-body": b"\x01<p>x</p>" + b"<!--" * 8000,
+    "scripts-no-body": b"\x01<p>x</p>" + b"<script>" * 8000,
+    "deep-unclosed-quote": b"\x02" + b"<a b='" * 5000,
+    "deep-comments": b"\x02" + b"<!--" * 5000,
+    "deep-bad-declaration": b"\x02<p>x</p><![<![",
+    "deep-titles": b"\x01" + b"<div>" * 2000 + b"<title>t</title>" * 5000,
+    "meta-undefined": b"\x00<meta charset=undefined><p>x</p>",
+    "meta-idna": b"\x00<meta charset=idna><p>x</p>",
+    "meta-punycode": b"\x00<meta charset=punycode><p>x</p>",
+    "utf8-declared-gb2312": b"\x00<meta charset=gb2312><p>" + "中文正文内容，".encode() * 20,
+    "utf8-declared-koi8-r": b"\x00<meta charset=koi8-r><p>" + "中文正文内容".encode(),
+    "utf8-declared-cp037": b"\x00<meta charset=cp037><p>" + "中文正文内容".encode(),
+    "gbk-declared": b"\x00<meta charset=gbk><p>" + "中文正文内容".encode("gbk"),
+}
+
+
+if __name__ == "__main__":
+    run_or_write_seeds(test_one_input, SEEDS)
