@@ -305,3 +305,21 @@ def test_subprocess_warc_from_a_pipe(tmp_path: Path) -> None:
     out = _rows(run.stdout.decode("utf-8"))
     assert [r["url"] for r in out] == ["http://news.cn/a", "http://news.cn/b"]
     assert out[0]["body"] == extract_html(ARTICLE).body
+
+
+@needs_fastwarc
+def test_warc_progress_bar_counts_the_file_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar of a --warc run over a file has a total (the file's stored bytes), so an ETA."""
+    path = write_archive(tmp_path / "crawl.warc.gz", _crawl())
+    out = str(tmp_path / "o.jsonl")
+    assert main(["--warc", "-j", "1", "--progress", "-o", out, str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "100%" in err and "B/s" in err  # a share done needs a total: the file's bytes
+    # Read from stdin, the size is unknown: the bar counts pages.
+    with io.TextIOWrapper(path.open("rb")) as stream:
+        monkeypatch.setattr("sys.stdin", stream)
+        assert main(["--warc", "-j", "1", "--progress", "-o", str(tmp_path / "p.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert "%" not in err and " pages" in err

@@ -1287,6 +1287,7 @@ class ArchiveTask:
     source: str
     record: PageRecord | None
     broken: dict[str, object] | None = None
+    read_to: int = 0  # bytes of ``source`` read once the record was (0 for stdin): the progress bar
 
 
 def _archive_task_size(task: ArchiveTask) -> int:
@@ -1323,15 +1324,16 @@ def read_archives(
         # record, not the run.
         reader = ArchiveReader(stream, lang, parse_html=False)
         seen = 0
+        at = stream.tell if source != STDIN and stream.seekable() else lambda: 0
         try:
             for record in reader:
                 seen += 1
                 if record.page is not None or record.text or record.error is not None:
                     # The payload is not needed past reading: keep it out of the pickles.
                     record = dataclasses.replace(record, payload=b"")
-                yield ArchiveTask(source, record)
+                yield ArchiveTask(source, record, read_to=at())
         except Exception as exc:  # OSError for a broken file; anything else is reported too
-            yield ArchiveTask(source, None, broken_archive_row(seen, exc))
+            yield ArchiveTask(source, None, broken_archive_row(seen, exc), read_to=at())
         finally:
             skipped.update(reader.skipped)
             if source != STDIN:
@@ -1421,7 +1423,30 @@ def run_archives(
             name = "stdin" if task.source == STDIN else task.source
             warn(f"{name}: {task.broken['error']}")
 
-    write_lines(results, out, stats, progress, note)
+    write_lines(results, out, stats, progress, note, file_bytes(inputs), _archive_read())
+
+
+def file_bytes(inputs: list[str]) -> int | None:
+    """The bytes of ``inputs`` as stored (compressed or not), when all are regular files."""
+    if any(path == STDIN or not os.path.isfile(path) for path in inputs):
+        return None
+    try:
+        return sum(os.path.getsize(path) for path in inputs)
+    except OSError:
+        return None
+
+
+def _archive_read() -> Callable[[ArchiveTask], int]:
+    """The progress bar's step for each archive task written: the bytes of its file
+    read since the last task of that file (records passed over count with the next)."""
+    done: dict[str, int] = {}
+
+    def step(task: ArchiveTask) -> int:
+        before = done.get(task.source, 0)
+        done[task.source] = max(before, task.read_to)
+        return done[task.source] - before
+
+    return step
 
 
 def _without_skipped(
