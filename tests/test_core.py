@@ -144,16 +144,6 @@ ESSAY = [
 ]
 
 
-def test_article_alone_under_its_headline_and_byline() -> None:
-    # Nothing around the article: the headline and the byline are still not body.
-    page = "\n".join(["犬儒病(上)", "胡平", "", *ESSAY]) + "\n"
-    doc = zhengwen.extract(page)
-    assert doc.title == "犬儒病(上)" and doc.authors == ["胡平"]
-    assert [ln.reason for ln in doc.lines[:2]] == ["headline", "byline"]
-    assert doc.body.split("\n") == ESSAY
-    assert zhengwen.clean(doc.body) == doc.body
-
-
 def test_a_line_of_icon_glyphs_is_not_body() -> None:
     # Private-use characters only: an icon font's glyph, or a full-width space a
     # GBK page decoded to U+E5E5. Nothing in the line is text to keep.
@@ -181,24 +171,6 @@ def test_a_script_or_style_element_left_in_the_text_is_not_body(code: str) -> No
     doc = zhengwen.extract(page)
     assert doc.lines[1].label is Label.OTHER and doc.lines[1].reason == "code_element"
     assert doc.body.split("\n") == [ESSAY[1], ESSAY[2]]
-
-
-def test_a_print_credit_under_a_reprint_is_meta() -> None:
-    page = "\n".join(
-        [
-            "首页",
-            "新闻",
-            "灰烬与人心",
-            "2024-05-11 08:00",
-            *ESSAY[1:],
-            "《光明日报》（2024年05月11日 09版）",
-            "责任编辑：王明",
-        ]
-    )
-    doc = zhengwen.extract(page)
-    credit = doc.lines[6]
-    assert credit.label is Label.META and credit.reason == "print_credit"
-    assert doc.body.split("\n") == ESSAY[1:]
 
 
 def test_undecoded_character_references_do_not_change_labels(seed_text: str) -> None:

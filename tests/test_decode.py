@@ -9,13 +9,10 @@ from beliefs import beliefs
 from zhengwen import reasons
 from zhengwen.decode import (
     PageDecision,
-    byline_title,
     close_sections,
-    credit_lines,
     decide,
     drop_title_echoes,
     heaviest_run,
-    is_pager_row,
     labels_from_probs,
     name_furniture,
     never_headline,
@@ -109,57 +106,6 @@ def test_pager_word_closes_the_article_with_the_likeliest_furniture() -> None:
     labels, header = _close(folded, [Label.BODY, Label.PAGER, Label.BODY], probs)
     assert header == 1
     assert labels == [Label.BODY, Label.PAGER, Label.COMMENT]
-
-
-@pytest.mark.parametrize(
-    ("folded", "row"),
-    [
-        ("首页|上一页", True),
-        ("下一页|尾页", True),
-        ("上一頁｜下一頁", True),
-        ("上一页123下一页", True),  # page numbers between the words
-        ("首页|新闻", False),  # 首页 with a nav word is a menu
-        ("首页|1|2", False),  # no pager word
-        ("上一篇", False),  # one part: the lexicon's exact look-up handles it
-        ("上一篇：某某文章的标题", False),  # a link to the previous article, by its title
-        ("第1页", False),
-    ],
-)
-def test_pager_row(folded: str, row: bool) -> None:
-    assert is_pager_row(folded) is row
-
-
-def test_a_row_of_pager_links_below_the_article_closes_it() -> None:
-    folded = [
-        "第一段正文，内容很长。",
-        "首页|上一页",
-        "1",
-        "下一页|尾页",
-        "另一篇文章的摘要，也写得很长。",
-    ]
-    probs = beliefs(
-        {"body": 0.9}, {"meta": 0.9}, {"pager": 0.9}, {"footer": 0.9}, {"body": 0.6, "related": 0.3}
-    )
-    b = Label.BODY
-    labels, header = _close(folded, [b, Label.META, Label.PAGER, Label.FOOTER, b], probs)
-    assert header == 1
-    assert labels == [b, Label.PAGER, Label.PAGER, Label.FOOTER, Label.RELATED]
-
-
-def test_a_header_with_almost_no_body_above_it_heads_a_sidebar() -> None:
-    # A blog: a stray sidebar line read as body, 最新评论 over the recent
-    # comments, then the post and its own comments. The post starts below the
-    # sidebar's header, which has almost none of the body's text above it; the
-    # comment count under the post closes it instead.
-    post = "这篇博文的正文写得很长，讲了作者这几年在城市里生活和工作的种种经历与感受。" * 3
-    folded = ["侧栏", "最新评论", post, post, post, post, "共3篇评论", "说得好，我也这样想。"]
-    b, n = Label.BODY, Label.NAV
-    labels, header = _close(folded, [b, n, b, b, b, b, n, b])
-    assert header == 6
-    assert labels == [b, n, b, b, b, b, Label.COMMENT, Label.COMMENT]
-    # With a paragraph of the article above it, the same header closes the article.
-    labels, header = _close([post, *folded[1:]], [b, n, b, b, b, b, n, b])
-    assert header == 1
 
 
 @pytest.mark.parametrize(
@@ -284,37 +230,6 @@ def test_forms_never_the_headline(line: str, ruled_out: bool) -> None:
     assert never_headline(page_features(folded), folded) == [True, ruled_out, False]
 
 
-def test_headline_over_a_byline_on_an_all_body_page() -> None:
-    folded = ["", "犬儒病(上)", "胡平", "", "——当代中国的精神危机", PROSE]
-    labels = [Label.OTHER] + [Label.BODY] * 2 + [Label.OTHER] + [Label.BODY] * 2
-    assert byline_title(labels, folded) == [1]
-    assert labels[1:3] == [Label.TITLE, Label.META]
-    assert labels[4:] == [Label.BODY, Label.BODY]
-
-
-@pytest.mark.parametrize(
-    ("folded", "labels"),
-    [
-        # Some furniture on the page: the beliefs pick the title there.
-        (["首页", "犬儒病(上)", "胡平", PROSE], [Label.NAV] + [Label.BODY] * 3),
-        # The second line is no name alone.
-        (["犬儒病(上)", "前言", PROSE], [Label.BODY] * 3),
-        (["犬儒病(上)", "新华社", PROSE], [Label.BODY] * 3),
-        # The first line runs on: it is text, not a headline.
-        (["他回头看了看，", "胡平", PROSE], [Label.BODY] * 3),
-        (["犬" * 41, "胡平", PROSE], [Label.BODY] * 3),
-        # A first line that opens with a dash is a subtitle, not a headline.
-        (["——当代中国的精神危机", "胡平", PROSE], [Label.BODY] * 3),
-        # Nothing would be left as body.
-        (["犬儒病(上)", "胡平"], [Label.BODY] * 2),
-    ],
-)
-def test_no_byline_title(folded: list[str], labels: list[Label]) -> None:
-    before = list(labels)
-    assert byline_title(labels, folded) == []
-    assert labels == before
-
-
 def test_a_copy_of_the_title_is_not_body() -> None:
     folded = ["社会资本与再就业", "社会资本与再就业", PROSE, "社会资本与再就业的关系"]
     probs = beliefs({"title": 0.9}, {"body": 0.8, "nav": 0.15}, {"body": 0.9}, {"body": 0.9})
@@ -332,35 +247,6 @@ def test_a_title_believed_body_has_no_echoes() -> None:
     probs = beliefs({"body": 0.9, "title": 0.1}, {"body": 0.9}, {"body": 0.9})
     labels = [Label.TITLE, Label.BODY, Label.BODY]
     assert drop_title_echoes(labels, probs, [0], folded, 0.5) == labels
-
-
-@pytest.mark.parametrize(
-    "credit",
-    [
-        "《光明日报》（2024年05月11日09版）",
-        "——《北京之春》1996年6月号",
-        "(摘自《学术季刊》2000年第2期)",
-    ],
-)
-def test_a_print_credit_under_the_text_is_meta(credit: str) -> None:
-    folded = [PROSE, credit, PROSE]
-    labels = credit_lines([Label.BODY] * 3, folded)
-    assert labels == [Label.BODY, Label.META, Label.BODY]
-
-
-@pytest.mark.parametrize(
-    ("folded", "row"),
-    [
-        ([PROSE, "《光明日报》评论员文章"], 1),  # no date or issue: a heading that names a paper
-        ([PROSE, "他在《光明日报》2024年05月11日的文章里说，这件事要从头讲起，慢慢讲。"], 1),
-        (
-            ["《中共中央党校学报》2022年第4期", PROSE],
-            0,
-        ),  # the first body line: the text's own opening
-    ],
-)
-def test_no_print_credit(folded: list[str], row: int) -> None:
-    assert credit_lines([Label.BODY] * len(folded), folded)[row] is Label.BODY
 
 
 def _decide_replaying(
@@ -388,7 +274,6 @@ def _decide_replaying(
     monkeypatch.setattr("zhengwen.decode.name_furniture", lambda labels, x, f: labels)
     monkeypatch.setattr("zhengwen.decode.close_sections", lambda labels, *_: (labels, None))
     monkeypatch.setattr("zhengwen.decode.drop_title_echoes", lambda labels, *_: labels)
-    monkeypatch.setattr("zhengwen.decode.credit_lines", lambda labels, *_: labels)
     return decide(folded, 0.5, (Replay(), Second()))
 
 
@@ -461,7 +346,6 @@ def _page(
         (["分享到"], [Label.SHARE], 0, "lexicon:分享"),
         (["正文很长，有标点符号。", "某个链接"], [Label.BODY, Label.NAV], 1, "outside_body:nav"),
         (["某个链接"], [Label.OTHER], 0, "model:other"),
-        (["正文", "《光明日报》（2024年05月11日）"], [Label.BODY, Label.META], 1, "print_credit"),
         (
             ["大标题在这里", "大标题在这里", "正文"],
             [Label.NAV, Label.TITLE, Label.BODY],

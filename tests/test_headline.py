@@ -84,45 +84,6 @@ def test_wording_score_adds_the_weights_of_the_tokens_present() -> None:
     assert headline.Wording({}, -1.0).score("abc") == -1.0
 
 
-def test_list_number_reads_arabic_and_chinese_markers() -> None:
-    assert headline.list_number("3.学会明白神旨意的方法。") == ("arabic", 3)
-    assert headline.list_number("12、加强监管") == ("arabic", 12)
-    assert headline.list_number("二十三、感赞") == ("chinese", 23)
-    assert headline.list_number("十、结语") == ("chinese", 10)
-    assert headline.list_number("十二、结语") == ("chinese", 12)
-    assert headline.list_number("三十、结语") == ("chinese", 30)
-    # Not list markers: a year, a chapter, a malformed numeral, a marker without its mark.
-    bad = ("2022.11.14", "第二章 失乡号的船长", "一二、结语", "一二十、", "二十十、", "十十、")
-    bad += ("二十三感赞", "")
-    for line in bad:
-        assert headline.list_number(line) is None, line
-
-
-def test_in_list_needs_the_next_or_previous_number_nearby() -> None:
-    syllabus = ["10.新生活与神的旨意", "学习目的", "1.认识重要性；", "2.了解条件；", "3.学会方法。"]
-    assert [headline.in_list(syllabus, i) for i in range(5)] == [False, False, True, True, True]
-    # Another kind of marker, or a number two apart, is not the same list.
-    assert not headline.in_list(["一、总则", "2.适用范围", "三、附则"], 0)
-    far = ["二十三、感赞", *["正文"] * headline.LIST_WINDOW, "二十四、感恩"]
-    assert not headline.in_list(far, 0)
-    assert headline.in_list(far[:1] + far[2:], 0)
-
-
-def test_after_label_reads_the_nearest_text_line_above() -> None:
-    book = ["投身外交(3)", "罗银胜", "连载：", "", "乔冠华才情人生", "作者:", "罗银胜"]
-    assert [headline.after_label(book, i) for i in range(len(book))] == [
-        False,
-        False,
-        False,
-        True,
-        True,  # past the blank line
-        False,
-        True,
-    ]
-    far = ["连载：", *[""] * headline.LABEL_LOOKBACK, "乔冠华才情人生"]
-    assert not headline.after_label(far, len(far) - 1)
-
-
 def test_candidate_features() -> None:
     belief = PROBS[:, CLASSES.index("title")]
     meta = PROBS[:, CLASSES.index("meta")]
@@ -148,14 +109,6 @@ def test_candidate_features() -> None:
     x = headline.candidate_features([2], belief, meta, body, PAGE, WORDING)
     assert 0.0 < x[0, names.index("body_overlap")] < 1.0
     assert x[0, names.index("wording")] == 0.0  # 。$, <long>: no weights given
-    assert not x[:, names.index("in_list")].any()
-    assert not x[:, names.index("after_label")].any()
-    listed = ["1.地铁开通", "2.票价不变", PROSE]
-    x = headline.candidate_features([0], belief[:3], meta[:3], body[:3], listed, WORDING)
-    assert x[0, names.index("in_list")] == 1.0
-    labelled = ["相关问题：", *PAGE[1:3]]
-    x = headline.candidate_features([1], belief[:3], meta[:3], body[:3], labelled, WORDING)
-    assert x[0, names.index("after_label")] == 1.0
 
 
 def test_the_packaged_ranker_picks_the_question_over_a_related_one() -> None:

@@ -58,10 +58,6 @@ VARIANTS: dict[str, tuple[str, Callable[[], contextlib.AbstractContextManager[An
         "forms that are never the headline",
         lambda: mock.patch.object(decode, "never_headline", lambda x, f: [False] * len(f)),
     ),
-    "byline_title": (
-        "an all-body page's headline over a bare name",
-        lambda: mock.patch.object(decode, "byline_title", lambda labels, folded: []),
-    ),
     "name_furniture": (
         "lexicon-named kinds for non-body lines",
         lambda: mock.patch.object(decode, "name_furniture", _nothing_labels),
@@ -70,25 +66,13 @@ VARIANTS: dict[str, tuple[str, Callable[[], contextlib.AbstractContextManager[An
         "body lines equal to the title are echoes",
         lambda: mock.patch.object(decode, "drop_title_echoes", _nothing_labels),
     ),
-    "credit_lines": (
-        "print-publication credits under the text are meta",
-        lambda: mock.patch.object(decode, "credit_lines", _nothing_labels),
-    ),
     "close_sections": (
         "a section header below the article closes it",
         lambda: mock.patch.object(decode, "close_sections", lambda labels, *a: (labels, None)),
     ),
-    "pager_rows": (
-        "close_sections: rows of pager links close the article",
-        lambda: mock.patch.object(decode, "is_pager_row", lambda s: False),
-    ),
     "comment_sections": (
         "close_sections: reader-comment headers close the article",
         lambda: mock.patch.object(lexicon, "is_comment_section", lambda s: False),
-    ),
-    "section_text_above": (
-        "close_sections: 2% of the body's text must lie above the header",
-        lambda: mock.patch.object(decode, "SECTION_MIN_TEXT_ABOVE", 0.0),
     ),
     "section_min_chars": (
         "close_sections: two-character related headers close nothing",
@@ -101,14 +85,6 @@ VARIANTS: dict[str, tuple[str, Callable[[], contextlib.AbstractContextManager[An
     "ranker": (
         "the headline ranker (else the most title-like line)",
         lambda: mock.patch.object(train, "fit_ranker", lambda pages, probs: None),
-    ),
-    "ranker_in_list": (
-        "ranker feature: a numbered list's item",
-        lambda: mock.patch.object(headline, "in_list", lambda folded, i: False),
-    ),
-    "ranker_after_label": (
-        "ranker feature: a field's value",
-        lambda: mock.patch.object(headline, "after_label", lambda folded, i: False),
     ),
     "ranker_wording": (
         "ranker feature: the wording score",

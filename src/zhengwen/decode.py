@@ -228,74 +228,9 @@ def drop_title_echoes(
     return out
 
 
-# A print-publication credit under a reprinted article: 《光明日报》（2024年05月11日
-# 09版）, ——《北京之春》1996年6月号, (摘自《学术季刊》2000年第2期…). Matched on
-# a folded line (no spaces); CREDIT_DATE must also occur in it.
-CREDIT_MAX_CHARS = 80
-_CREDIT = regex.compile(
-    r"[（(【\[]?(?:——|—|--|－－)?(?:本文)?"
-    r"(?:原载|原載|原刊|摘自|转载自|轉載自|转自|轉自|选自|選自|刊于|刊於|载于|載於|发表于|發表於)?"
-    r"[:：]?《[^》]{1,40}》.{0,40}"
-)
-_CREDIT_DATE = regex.compile(r"\d{4}年|第\d{1,4}期|\d{1,2}月号|\d{4}[-./]\d")
-
-
-def is_credit(folded: str) -> bool:
-    """Whether a folded line credits a print publication (see _CREDIT)."""
-    return (
-        len(folded) <= CREDIT_MAX_CHARS
-        and "《" in folded
-        and _CREDIT.fullmatch(folded) is not None
-        and _CREDIT_DATE.search(folded) is not None
-    )
-
-
-def credit_lines(labels: list[Label], folded: Sequence[str]) -> list[Label]:
-    """Body lines below the first that credit a print publication are meta.
-
-    A reprint names the paper or journal it came from, with the date or the
-    issue, on a line of its own under the text. The line reads as a short
-    body line to the models; it is the article's source, not its text.
-    """
-    body_rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
-    out = list(labels)
-    for i in body_rows[1:]:
-        if is_credit(folded[i]):
-            out[i] = Label.META
-    return out
-
-
 # A related-list header closes the article from this length on: the bare two-character
 # ones (最新, 热门, 推荐) are also tabs and sort toggles, over a forum's replies as well.
 SECTION_HEADER_MIN_CHARS = 3
-# A header closes the article only when this share of the body's text (Han
-# characters and Latin letters) lies above it. Below that, the header heads a
-# sidebar above the article (最新评论 over a blog's list of recent comments) and
-# the article starts below it. Calibrated on 30 saved site-grouped CV runs:
-# every close with less than 2% above cut off the real article below, and no
-# right one had less than 3%.
-SECTION_MIN_TEXT_ABOVE = 0.02
-
-
-_PAGER_BIT = 1 << list(lexicon.Kind).index(lexicon.Kind.PAGER)
-_PAGER_PARTS = regex.compile(r"\d+|[^\d|｜/·•\s]+")  # page numbers, and words between separators
-_FIRST_PAGE = ("首页", "首頁")
-
-
-def is_pager_row(folded: str) -> bool:
-    """Whether a line is a row of pager links: 首页 | 上一页, 上一页 1 2 3 下一页.
-
-    It has two parts or more; each is a pager word, a page number or 首页, and
-    one is a pager word.
-    """
-    parts = _PAGER_PARTS.findall(folded)
-    if len(parts) < 2:
-        return False
-    index = lexicon.exact_index()
-    pager = [bool(index.get(p, 0) & _PAGER_BIT) for p in parts]
-    return any(pager) and all(
-        is_pager or p.isdigit() or p in _FIRST_PAGE for p, is_pager in zip(parts, pager)
-    )
 
 
 def close_sections(
@@ -308,9 +243,8 @@ def close_sections(
     """Body lines below a section header are not the article.
 
     A line that is exactly a related-list header (为你推荐, 相关阅读, 延伸閱讀 …),
-    a pager word (上一篇, 下一页 …), a row of pager links (首页 | 上一页;
-    ``is_pager_row``) or a reader-comment section header (网友评论, 发表评论,
-    3条评论 …; ``lexicon.is_comment_section``) opens the page's furniture
+    a pager word (上一篇, 下一页 …) or a reader-comment section header (网友评论,
+    发表评论, 3条评论 …; ``lexicon.is_comment_section``) opens the page's furniture
     when it comes below both the title and the first body line. It takes its
     kind even where the model took it for body (on the dev pages such a line
     is never body), and every body line after it is furniture: ``related``
@@ -319,9 +253,8 @@ def close_sections(
     summaries of other articles printed as full paragraphs, and comments that
     read as prose. Headers above the title or the article's first line (a
     sidebar's 最新文章) close nothing, and neither do bare two-character ones
-    (see SECTION_HEADER_MIN_CHARS) or those with almost none of the body's
-    text above them (SECTION_MIN_TEXT_ABOVE): the next header below may close
-    instead. Gives the labels and the header's line, or None.
+    (see SECTION_HEADER_MIN_CHARS): the next header below may close instead.
+    Gives the labels and the header's line, or None.
     """
     body_rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
     if not body_rows:
@@ -329,12 +262,6 @@ def close_sections(
     start = max([body_rows[0], *title_rows])
     related = x[:, col("lex_exact_related_header")] > 0
     pager = x[:, col("lex_exact_pager")] > 0
-    for i in range(start + 1, len(labels)):
-        pager[i] = pager[i] or is_pager_row(folded[i])
-    is_body = np.zeros(len(labels), dtype=bool)
-    is_body[body_rows] = True
-    mass = np.where(is_body, x[:, col("han")] + x[:, col("latin_ratio")] * x[:, col("chars")], 0.0)
-    above = np.cumsum(mass)
     header = next(
         (
             i
@@ -344,7 +271,6 @@ def close_sections(
                 or (related[i] and len(line_core(folded[i])) >= SECTION_HEADER_MIN_CHARS)
                 or lexicon.is_comment_section(line_core(folded[i]))
             )
-            and above[i - 1] >= SECTION_MIN_TEXT_ABOVE * above[-1]
         ),
         None,
     )
@@ -360,39 +286,6 @@ def close_sections(
 
 
 # --- the decision for a whole page ------------------------------------------
-
-BYLINE_TITLE_MAX_CHARS = 40  # folded characters; a longer first line is a paragraph
-_CLAUSE_END = "。！？!?；;，,、：:…"  # a line ending so goes on; a headline does not
-
-
-def byline_title(labels: list[Label], folded: list[str]) -> list[int]:
-    """The headline of a page read as all body that opens with headline and byline.
-
-    A page with no furniture (an article copied alone, reader-mode text)
-    gives the title class nothing to contrast, so it gets no title from the
-    beliefs. When its first line of text is short and does not run on, and
-    the next is a personal name alone (``lexicon.is_bare_name``: 胡平,
-    罗银胜), the first is the headline and the second its byline: they are
-    labelled title and meta in place. Gives the title's rows (none when the
-    pattern is absent). A third line of text must follow, so that some body
-    is left. It applies at every reading, so a body that itself opens with
-    such a pair is settled by :func:`decide`'s re-reading, and ``clean``
-    stays idempotent.
-    """
-    rows = (i for i, s in enumerate(folded) if has_text(s))
-    head, name, third = next(rows, None), next(rows, None), next(rows, None)
-    if head is None or name is None or third is None:
-        return []
-    text = folded[head]
-    if len(text) > BYLINE_TITLE_MAX_CHARS or text[-1] in _CLAUSE_END or is_subtitle(text):
-        return []
-    if not lexicon.is_bare_name(folded[name]):
-        return []
-    if any(lab is not Label.BODY and has_text(s) for lab, s in zip(labels, folded)):
-        return []
-    labels[head], labels[name] = Label.TITLE, Label.META
-    return [head]
-
 
 # Re-readings of the body alone before the first reading is kept instead of a
 # stable body. Most bodies are stable at once; a body that is peeled a few
@@ -523,11 +416,8 @@ def _label(
         # keep; nor is a script or style element a scraper left as text.
         if labels[i] is Label.BODY and (not has_text(s) or is_code_element(s)):
             labels[i] = Label.OTHER
-    if not title_rows:
-        title_rows = byline_title(labels, folded)
     labels = name_furniture(labels, x1, folded)
     labels = drop_title_echoes(labels, probs, title_rows, folded, threshold)
-    labels = credit_lines(labels, folded)
     labels, header = close_sections(labels, x1, probs, title_rows, folded)
     return labels, probs, title_rows, x1, header
 

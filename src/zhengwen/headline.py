@@ -8,12 +8,6 @@ headline does that a related link, a nav line or a sidebar heading does not:
   (here: the share of its Han character pairs found in the body lines);
 * it sits just above where the article begins, often right above its
   date, source or byline (the line below it is meta);
-* it is not an item of a numbered list: a ``3.`` line with ``2.`` or ``4.``
-  a few lines away (``list_number``) is a point in the article, or in a
-  syllabus above it, not its headline;
-* it is not a field's value: a line under ``连载：`` or ``作者：`` (the line
-  above ends in a colon, ``after_label``) is the book, the name or the date
-  that field gives, however title-like it looks;
 * it is worded like a headline: long enough to say something, often a
   question or a quotation, not a sentence ending in 。, a source (…网, …报)
   or a bare name. A linear score over the line's characters, its first and
@@ -59,22 +53,11 @@ NAMES: tuple[str, ...] = (
     "log_body_above",  # log(1 + body lines above it)
     "meta_below",  # the meta belief of the line below it
     "wording",  # title-likeness from the line's wording (``wording_tokens``, weighed by the model)
-    "in_list",  # 1 when a line nearby carries the next or previous list number (``list_number``)
-    "after_label",  # 1 when the text line above ends in a colon: a field's value (``after_label``)
 )
-# lines: a list's next or previous item this near makes a numbered line a list item.
-# A numbered headline's neighbours (二十三、感赞 on a book's chapter page) occur,
-# if at all, further away; on the dev pages 10 and 20 chose the same titles,
-# 3 and 5 missed list items, and the whole page took in such a headline.
-LIST_WINDOW = 10
-LABEL_LOOKBACK = 3  # lines: blank ones between a field's label and its value are skipped
 SHORT_CHARS = 8  # characters (folded): this short, a name, a source or a label more than a headline
 LONG_CHARS = 25  # characters (folded): a line this long says something
 
 _HAN = regex.compile(r"\p{Han}+")
-# A list item's marker: 3. 3、 3． or 二十三、 (digits as folding leaves them).
-_LIST_MARK = regex.compile(r"^(?:(\d{1,3})[.、．]|([一二三四五六七八九十]{1,3})、)")
-_CN_DIGITS = {c: v for v, c in enumerate("一二三四五六七八九", start=1)}
 _DIGIT = regex.compile(r"\d")
 _LATIN = regex.compile(r"[A-Za-z]+")
 # Shapes a line's characters alone do not show, each a token of its own.
@@ -91,51 +74,6 @@ def han_pairs(text: str) -> Counter[str]:
     """How often each pair of adjacent Han characters occurs in ``text`` (within runs of Han)."""
     runs = _HAN.findall(text)
     return Counter(chain.from_iterable(map(add, run, run[1:]) for run in runs))
-
-
-def _chinese_number(numeral: str) -> int | None:
-    """The value of a Chinese numeral from 一 to 九十九 (十, 十二, 二十, 二十三), else None."""
-    head, ten, tail = numeral.partition("十")
-    if not ten:
-        return _CN_DIGITS.get(numeral) if len(numeral) == 1 else None
-    tens = _CN_DIGITS.get(head) if head else 1  # a digit, or None: 一二十, 十十
-    units = _CN_DIGITS.get(tail) if tail else 0
-    return None if tens is None or units is None else tens * 10 + units
-
-
-def list_number(folded: str) -> tuple[str, int] | None:
-    """A list item's kind of marker and its number: ``3.学会…`` gives ``("arabic", 3)``,
-    ``二十三、感赞`` gives ``("chinese", 23)``; None for a line without one."""
-    match = _LIST_MARK.match(folded)
-    if match is None:
-        return None
-    if match[1] is not None:
-        return ("arabic", int(match[1]))
-    value = _chinese_number(match[2])
-    return None if value is None else ("chinese", value)
-
-
-def in_list(folded: Sequence[str], i: int) -> bool:
-    """Whether line ``i`` is a numbered list's item: a line within ``LIST_WINDOW``
-    lines of it carries the next or previous number with the same kind of marker."""
-    mine = list_number(folded[i])
-    if mine is None:
-        return False
-    kind, value = mine
-    near = chain(folded[max(0, i - LIST_WINDOW) : i], folded[i + 1 : i + LIST_WINDOW + 1])
-    return any(
-        (other := list_number(line)) is not None and other[0] == kind and abs(other[1] - value) == 1
-        for line in near
-    )
-
-
-def after_label(folded: Sequence[str], i: int) -> bool:
-    """Whether line ``i`` is a field's value: the nearest line above it that
-    holds text (within ``LABEL_LOOKBACK`` lines) ends in a colon (``连载：``)."""
-    for line in reversed(folded[max(0, i - LABEL_LOOKBACK) : i]):
-        if line:
-            return line.endswith((":", "："))
-    return False
 
 
 def wording_tokens(folded: str) -> set[str]:
@@ -214,8 +152,6 @@ def candidate_features(
             math.log1p(above),
             float(meta_belief[i + 1]) if i + 1 < len(meta_belief) else 0.0,
             wording.score(folded[i]),
-            float(in_list(folded, i)),
-            float(after_label(folded, i)),
         )
     return out
 

@@ -10,7 +10,7 @@ is ``model:<label>``.
 from __future__ import annotations
 
 from zhengwen import lexicon
-from zhengwen.decode import PageDecision, is_code_element, is_credit
+from zhengwen.decode import PageDecision, is_code_element
 from zhengwen.features import FloatArray, col, line_core
 from zhengwen.lexicon import Kind
 from zhengwen.model import Label
@@ -77,8 +77,6 @@ def explain(folded: list[str], page: PageDecision) -> list[str]:
             out.append("headline")
         elif label is Label.FOOTER and row[col("legal")]:
             out.append("icp_pattern")
-        elif label is Label.META and is_credit(folded[i]):
-            out.append("print_credit")
         elif label is Label.META and row[col("date_cover")] > 0.5:
             out.append("date_line")
         elif label is Label.META and lexicon.is_bare_name(folded[i]):
