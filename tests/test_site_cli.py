@@ -29,9 +29,8 @@ from zhengwen.site import SiteTemplates
 needs_fastwarc = pytest.mark.skipif(find_spec("fastwarc") is None, reason="needs fastwarc")
 
 MENU = ["首页", "新闻", "财经", "体育", "科技", "当前位置：首页 > 新闻 > 正文"]
-SLOGAN = (
-    "本站坚持正确的舆论导向，传播社会正能量，欢迎广大读者朋友积极投稿，共同记录这个时代的精彩故事。"
-)
+# A site's line that a page read alone keeps as body (it reads as a sentence under the article).
+SLOGAN = "欢迎广大读者朋友积极投稿，共同记录这个时代的精彩故事，本站将择优刊发并支付稿酬。"
 FOOTER = ["关于我们 | 联系我们 | 广告服务", "版权所有 示例日报社 京ICP备12345678号"]
 TOPICS = ["春耕", "高铁", "图书馆", "社区养老", "夜市", "新能源汽车"]
 TOPICS += ["乡村振兴", "博物馆", "马拉松", "非遗", "植树", "防汛"]
