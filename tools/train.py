@@ -428,8 +428,10 @@ def oof_pass1(pages: Sequence[Page], k: int) -> list[np.ndarray]:
         held = set(fold)
         train = [p for i, p in enumerate(pages) if i not in held]
         model = fit([p.x1 for p in train], train, ROUNDS[0])
-        for i in fold:
-            out[i] = model.predict(pages[i].x1)
+        held_pages = [pages[i] for i in fold]  # one call for the fold, as in fold_models
+        found = by_page(held_pages, model.predict(np.vstack([p.x1 for p in held_pages])))
+        for i, b in zip(fold, found):
+            out[i] = b
     return out
 
 
