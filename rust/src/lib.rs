@@ -1,0 +1,14 @@
+//! zhengwen's compiled core: the per-page work (features, networks, decode),
+//! called from Python as `zhengwen._core`. Python keeps the API, I/O and CLI.
+
+use pyo3::prelude::*;
+
+pub mod features;
+
+/// The extension module `zhengwen._core`.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    features::register(m)?;
+    Ok(())
+}
