@@ -1208,16 +1208,18 @@ def run_pages(
 ) -> int:
     """Process page files in order; write to ``out``, or one file each in ``output_dir``.
 
-    With one job, or a run that reads stdin (``-``), pages are processed in
-    this process; otherwise in up to ``jobs`` workers, where a page taking
-    longer than ``timeout`` seconds, or killing its worker, fails alone.
+    With one job, one page, or a run that reads stdin (``-``), pages are
+    processed in this process (a worker would cost more to start than the
+    page: ``zhengwen page.txt`` is a command line tool's whole run); otherwise
+    in up to ``jobs`` workers, where a page taking longer than ``timeout``
+    seconds, or killing its worker, fails alone.
     Files in ``output_dir`` are written atomically; a page that fails gets no
     file. ``warn`` receives each message for stderr. Returns the worst page
     status (0, 1 or 2).
     """
     chunks: list[list[tuple[str, bytes | None]]] = [[(p, None)] for p in paths]
     # Stdin can only be read by this process, so a run that includes it stays here.
-    workers = 0 if STDIN in paths or jobs <= 1 else min(jobs, len(chunks))
+    workers = 0 if STDIN in paths or jobs <= 1 or len(chunks) <= 1 else min(jobs, len(chunks))
     status = 0
     bar = _Progress(progress, "page", total=len(paths))
     results = parallel_map(
