@@ -137,19 +137,27 @@ impl Alt {
             let m = self.re.find_at(text, at)?;
             let (s, e) = (m.start(), m.end());
             let before = text.get(..s).and_then(|t| t.chars().next_back());
+            if self.not_after_digit && before.is_some_and(is_digit) {
+                // Every start before the next non-digit has a digit before it:
+                // the next candidate follows that non-digit (one step over a
+                // run of digits, not one search per digit).
+                let rest = text.get(s..).unwrap_or_default();
+                let (i, c) = rest.char_indices().find(|&(_, c)| !is_digit(c))?;
+                at = s + i + c.len_utf8();
+                continue;
+            }
             let after = text.get(e..).unwrap_or_default();
             let next = after.chars().next();
-            let pass = !(self.not_after_digit && before.is_some_and(is_digit))
-                && match self.ahead {
-                    Ahead::Any => true,
-                    Ahead::NotDigit => !next.is_some_and(is_digit),
-                    Ahead::NotHash => next != Some('#'),
-                    Ahead::HanWithin(n) => after
-                        .chars()
-                        .take(n + 1)
-                        .take_while(|&c| c != '\n')
-                        .any(is_han_script),
-                };
+            let pass = match self.ahead {
+                Ahead::Any => true,
+                Ahead::NotDigit => !next.is_some_and(is_digit),
+                Ahead::NotHash => next != Some('#'),
+                Ahead::HanWithin(n) => after
+                    .chars()
+                    .take(n + 1)
+                    .take_while(|&c| c != '\n')
+                    .any(is_han_script),
+            };
             if pass {
                 return Some((s, e));
             }
@@ -288,6 +296,17 @@ mod tests {
         assert_eq!(spans(&p.date, "312-31"), vec![]);
         assert_eq!(spans(&p.date, "a12-31"), vec![(1, 6)]);
         assert_eq!(spans(&p.count_word, "12条"), vec![(0, 5)]);
+    }
+
+    #[test]
+    fn look_behind_steps_over_a_run_of_digits_at_once() {
+        let p = Patterns::new().unwrap();
+        // The first alternative ends inside the run: each later start has a
+        // digit before it, up to the "月".
+        let text = format!("2022-1-12{}月1日", "3".repeat(100_000));
+        assert_eq!(spans(&p.date, &text), vec![(0, 9)]);
+        let text = format!("2022-1-12{}x1月1日", "3".repeat(10));
+        assert_eq!(spans(&p.date, &text), vec![(0, 9), (20, 28)]);
     }
 
     #[test]
