@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zhengwen import lexicon
-from zhengwen.features import ALL_NAMES, col, line_features, page_features
+from zhengwen.features import ALL_NAMES, NAMES, col, line_features, page_features
 from zhengwen.normalize import feature_text, split_lines
 
 
@@ -71,17 +71,27 @@ def test_prose_overlap_counts_pairs_found_in_other_prose_lines() -> None:
     assert x[1] == 0.0
 
 
-def test_prose_overlap_on_pages_of_millions_of_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Past PAIR_KEY_MAX_LINES the pairs are numbered first; the figures stay the same.
+def test_prose_overlap_with_repeats_and_blank_lines() -> None:
+    # Past 2**28 lines the core sorts wider keys; its Rust test
+    # (prose_overlap_is_the_same_with_either_key_width) shows the figures stay the same.
     lines = [
         "地铁五号线二期开通了吗？",
         "记者获悉，地铁五号线二期工程今天正式开通运营，沿线居民出行更加便利。",
     ]
     lines = lines * 3 + ["周末去哪里吃火锅比较好？", ""]
-    direct = line_features(lines)[:, col("prose_overlap")]
-    monkeypatch.setattr("zhengwen.features.PAIR_KEY_MAX_LINES", 1)
-    assert np.array_equal(line_features(lines)[:, col("prose_overlap")], direct)
-    assert direct[0] > 0
+    x = line_features(lines)[:, col("prose_overlap")]
+    assert x[0] > 0 and x[1] == 1.0  # the prose line's pairs recur in its repeats
+    assert x[-2] == 0.0 and x[-1] == 0.0
+
+
+def test_features_are_a_writable_matrix_of_the_core_rows() -> None:
+    folded = ["首页", "正文第一段，内容很长。"]
+    x = page_features(folded)
+    assert x.flags.writeable and x.dtype == np.float64 and x.shape == (2, len(ALL_NAMES))
+    assert np.array_equal(line_features(folded), x[:, : len(NAMES)])
+    assert page_features([]).shape == (0, len(ALL_NAMES))
+    with pytest.raises(TypeError):
+        page_features([b"bytes"])  # type: ignore[list-item]
 
 
 def test_page_features_shape_and_finite() -> None:

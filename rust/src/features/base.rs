@@ -1,0 +1,439 @@
+//! The base features: one row of counts, flags and lexicon hits per line.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::classes::{
+    code_points, count_code_points, cp_in, is_edge, is_han, strip, Class, ClassTable, CLAUSE,
+    CLOSERS, DIGIT, HAN, HAN_FUNC, LATIN, NEWLINE, N_CLASSES, OPENERS, OTHER, PERIOD, QUOTE,
+    SENT_END, SEP,
+};
+use super::page::Page;
+use super::patterns::{Pattern, Patterns};
+use super::{col, Layout, Matrix};
+
+/// A line-start look-up tries prefixes up to this many characters.
+const PREFIX_MAX_CHARS: usize = 8;
+/// Characters a lexicon word needs to count when found mid-line: one-character
+/// words (大, 中, 图) are too common inside a line to mean anything.
+const MIN_INLINE_WORD: usize = 2;
+/// The first lines of a page, where scrapers put the <title> text.
+const HEAD_LINES: usize = 3;
+/// Characters a line needs before its echo at the head counts.
+const MIN_ECHO_CHARS: usize = 5;
+/// Han characters that, with [`PROSE_PUNCT`], make a line prose.
+pub const PROSE_HAN: f64 = 15.0;
+/// Share of sentence and clause marks among a prose line's characters.
+pub const PROSE_PUNCT: f64 = 0.02;
+
+/// Lines of running text: enough Han characters, and punctuation among them.
+pub fn is_prose(han: f64, punct_ratio: f64) -> bool {
+    han >= PROSE_HAN && punct_ratio >= PROSE_PUNCT
+}
+
+/// The furniture lexicons: each phrase with the bitmask of its kinds.
+pub struct Lexicon {
+    index: HashMap<Vec<u8>, u64>,
+    /// The longest phrase, in characters.
+    longest: usize,
+    /// All phrases of [`MIN_INLINE_WORD`] characters or more, found leftmost
+    /// first, the longest at a position, without overlaps: what the reference's
+    /// factored alternation (greedy at each trie node) finds.
+    inline: Option<AhoCorasick>,
+    /// Per inline phrase: its kinds, and its length in characters.
+    inline_words: Vec<(u64, f64)>,
+}
+
+impl Lexicon {
+    /// The lexicon of `words` (generalised UTF-8) and their kinds' bitmasks.
+    pub fn new(words: Vec<(Vec<u8>, u64)>) -> Result<Self, String> {
+        let mut index = HashMap::with_capacity(words.len());
+        let mut longest = 0;
+        let mut inline = Vec::new();
+        let mut inline_words = Vec::new();
+        for (word, mask) in words {
+            let chars = count_code_points(&word);
+            longest = longest.max(chars);
+            if chars >= MIN_INLINE_WORD {
+                inline.push(word.clone());
+                inline_words.push((mask, chars as f64));
+            }
+            index.insert(word, mask);
+        }
+        let inline = if inline.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&inline)
+                .map_err(|e| format!("lexicon automaton: {e}"))?;
+            Some(ac)
+        };
+        Ok(Self {
+            index,
+            longest,
+            inline,
+            inline_words,
+        })
+    }
+
+    fn get(&self, word: &[u8]) -> u64 {
+        self.index.get(word).copied().unwrap_or(0)
+    }
+}
+
+/// What the per-line pass keeps of a line beyond its row.
+#[derive(Clone, Copy, Default)]
+struct Ends {
+    first: Class,
+    last: Class,
+    before_last: Class,
+    first_cp: u32,
+    last_cp: u32,
+}
+
+/// Han pairs as sortable keys: (pair, line) packed in 64 bits while the line
+/// count allows it (each code point of a Han pair is below 2^18, so a pair
+/// takes 36 bits, and the lines below 2^28 the other 28), in 128 beyond.
+enum PairKeys {
+    Small(Vec<u64>),
+    Large(Vec<u128>),
+}
+
+const SMALL_LINE_BITS: u32 = 28;
+
+impl PairKeys {
+    fn new(n: usize, large: bool) -> Self {
+        if large || n >= 1 << SMALL_LINE_BITS {
+            Self::Large(Vec::new())
+        } else {
+            Self::Small(Vec::new())
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, a: u32, b: u32, line: usize) {
+        let pair = u64::from(a) << 18 | u64::from(b);
+        match self {
+            Self::Small(keys) => keys.push(pair << SMALL_LINE_BITS | line as u64),
+            Self::Large(keys) => keys.push(u128::from(pair) << 64 | line as u128),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Small(keys) => keys.is_empty(),
+            Self::Large(keys) => keys.is_empty(),
+        }
+    }
+}
+
+/// Per line, the share of its distinct pairs of adjacent Han characters found
+/// in the page's other prose lines: a headline's words recur in its article,
+/// a link's seldom do. Grouped by sorting (pair, line) keys: no hashing, whose
+/// cost could grow faster than the page.
+fn prose_overlap(keys: PairKeys, prose: &[bool]) -> Vec<f64> {
+    let n = prose.len();
+    let mut out = vec![0.0; n];
+    if keys.is_empty() {
+        return out;
+    }
+    let mut found = vec![0u32; n];
+    let mut total = vec![0u32; n];
+    let mut tally = |pairs: &mut dyn Iterator<Item = (u64, usize)>| {
+        let mut group: Vec<usize> = Vec::new();
+        let mut current = None;
+        let mut flush = |group: &mut Vec<usize>| {
+            let in_prose = group.iter().filter(|&&l| prose[l]).count();
+            for &line in group.iter() {
+                // Found elsewhere: in a prose line other than this one.
+                if in_prose > usize::from(prose[line]) {
+                    found[line] += 1;
+                }
+                total[line] += 1;
+            }
+            group.clear();
+        };
+        for (pair, line) in pairs {
+            if current != Some(pair) {
+                flush(&mut group);
+                current = Some(pair);
+            }
+            group.push(line);
+        }
+        flush(&mut group);
+    };
+    match keys {
+        PairKeys::Small(mut keys) => {
+            keys.sort_unstable();
+            keys.dedup();
+            let mask = (1u64 << SMALL_LINE_BITS) - 1;
+            tally(
+                &mut keys
+                    .iter()
+                    .map(|&k| (k >> SMALL_LINE_BITS, (k & mask) as usize)),
+            );
+        }
+        PairKeys::Large(mut keys) => {
+            keys.sort_unstable();
+            keys.dedup();
+            tally(&mut keys.iter().map(|&k| ((k >> 64) as u64, k as u64 as usize)));
+        }
+    }
+    for ((o, &f), &t) in out.iter_mut().zip(&found).zip(&total) {
+        if t > 0 {
+            *o = f64::from(f) / f64::from(t);
+        }
+    }
+    out
+}
+
+/// Fills the base columns (`layout.n_base()` of them) of `x`, one row a line.
+pub fn base_features(
+    table: &ClassTable,
+    lexicon: &Lexicon,
+    patterns: &Patterns,
+    layout: &Layout,
+    page: &Page,
+    x: &mut Matrix<'_>,
+) {
+    base_features_with(table, lexicon, patterns, layout, page, x, false);
+}
+
+/// [`base_features`]; `large_keys` forces the 128-bit pair keys (for tests).
+pub(crate) fn base_features_with(
+    table: &ClassTable,
+    lexicon: &Lexicon,
+    patterns: &Patterns,
+    layout: &Layout,
+    page: &Page,
+    x: &mut Matrix<'_>,
+    large_keys: bool,
+) {
+    let n = page.len();
+    if n == 0 {
+        return;
+    }
+    let mut keys = PairKeys::new(n, large_keys);
+    let mut prose = vec![false; n];
+    let mut lengths = vec![0usize; n];
+    // One pass over the characters: class counts, ends, Han pairs.
+    for (i, line) in page.lines().enumerate() {
+        let mut counts = [0u32; N_CLASSES];
+        let mut ends = Ends::default();
+        let mut prev: Option<(u32, Class)> = None;
+        let mut chars = 0usize;
+        for (_, cp) in code_points(line) {
+            let class = table.class(cp);
+            if chars == 0 {
+                ends.first = class;
+                ends.first_cp = cp;
+            }
+            chars += 1;
+            counts[usize::from(class)] += 1;
+            if let Some((p, pc)) = prev {
+                if is_han(pc) && is_han(class) {
+                    keys.push(p, cp, i);
+                }
+                ends.before_last = pc;
+            }
+            ends.last = class;
+            ends.last_cp = cp;
+            prev = Some((cp, class));
+        }
+        counts[usize::from(NEWLINE)] = 0;
+        lengths[i] = chars;
+        let c = |class: Class| f64::from(counts[usize::from(class)]);
+        let length: f64 = counts.iter().map(|&k| f64::from(k)).sum();
+        let safe = length.max(1.0);
+        let han = c(HAN) + c(HAN_FUNC);
+        let nonempty = length > 0.0;
+        let (first, last) = if nonempty {
+            (ends.first, ends.last)
+        } else {
+            (OTHER, OTHER)
+        };
+        // Python's `"" in CLOSERS` is true: an empty line ends with a closer
+        // and an opener, as the reference has it.
+        let closer = chars == 0 || cp_in(ends.last_cp, CLOSERS);
+        let opener = chars == 0 || cp_in(ends.last_cp, OPENERS);
+        let before_closer = if closer && length >= 2.0 {
+            ends.before_last
+        } else {
+            OTHER
+        };
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let row = x.row_mut(i);
+        row[col::CHARS] = length;
+        row[col::LOG_CHARS] = length.ln_1p();
+        row[col::HAN] = han;
+        row[col::HAN_RATIO] = han / safe;
+        row[col::FUNC_RATIO] = c(HAN_FUNC) / han.max(1.0);
+        row[col::SENT_END] = c(SENT_END);
+        row[col::CLAUSE] = c(CLAUSE);
+        row[col::PUNCT_RATIO] = (c(SENT_END) + c(CLAUSE)) / safe;
+        row[col::QUOTE] = c(QUOTE);
+        row[col::DIGIT_RATIO] = c(DIGIT) / safe;
+        row[col::LATIN_RATIO] = c(LATIN) / safe;
+        row[col::SEP_RATIO] = c(SEP) / safe;
+        row[col::PERIOD] = c(PERIOD);
+        row[col::ENDS_SENTENCE] =
+            flag(last == SENT_END || last == PERIOD || before_closer == SENT_END);
+        row[col::ENDS_CLOSER] = flag(closer);
+        row[col::ENDS_OPEN] = flag(opener || last == CLAUSE);
+        row[col::FIRST_IS_DIGIT] = flag(first == DIGIT);
+        row[col::FIRST_IS_SEP] = flag(first == SEP || first == QUOTE);
+        row[col::STARTS_PUNCT] = flag(
+            first == CLAUSE
+                || first == SENT_END
+                || first == PERIOD
+                || (first == QUOTE && cp_in(ends.first_cp, CLOSERS)),
+        );
+        prose[i] = is_prose(han, row[col::PUNCT_RATIO]);
+
+        // Whole-line and line-start look-ups, past leading bullets and brackets.
+        if chars > 0 {
+            row[col::BRACKETED] = flag(cp_in(ends.first_cp, "【[") && cp_in(ends.last_cp, "】]"));
+            let exact = lexicon.get(strip(line, true, true, is_edge));
+            let head = strip(line, true, false, is_edge);
+            // Each prefix of `head` up to `most` characters, by its end.
+            let most = lexicon.longest.min(PREFIX_MAX_CHARS);
+            let ends = code_points(head)
+                .map(|(at, _)| at)
+                .skip(1)
+                .chain(std::iter::once(head.len()));
+            let start = ends
+                .take(most)
+                .fold(0, |mask, end| mask | lexicon.get(&head[..end]));
+            for kind in 0..layout.kinds {
+                row[layout.lex_exact(kind)] = flag(exact >> kind & 1 == 1);
+                row[layout.lex_start(kind)] = flag(start >> kind & 1 == 1);
+            }
+        }
+    }
+
+    // Patterns over the joined page; a match belongs to the line it starts in.
+    let text = page.text();
+    let cover = |x: &mut Matrix<'_>, c: usize, p: &Pattern| {
+        p.for_each(&text, |s, e| {
+            let width = text.get(s..e).map_or(0, |m| m.chars().count());
+            *x.at_mut(page.line_of(s), c) += width as f64;
+        });
+    };
+    let flag = |x: &mut Matrix<'_>, c: usize, p: &Pattern| {
+        p.for_each(&text, |s, _| *x.at_mut(page.line_of(s), c) = 1.0);
+    };
+    cover(x, col::DATE_COVER, &patterns.date);
+    flag(x, col::HAS_TIME, &patterns.time);
+    flag(x, col::AGO, &patterns.ago);
+    flag(x, col::LIST_START, &patterns.list_start);
+    flag(x, col::CONTACT, &patterns.contact);
+    flag(x, col::LEGAL, &patterns.legal);
+    flag(x, col::META_KEY, &patterns.meta_key);
+    flag(x, col::BYLINE, &patterns.byline);
+    flag(x, col::COUNT_WORD, &patterns.count_word);
+    flag(x, col::MARKDOWN, &patterns.markdown);
+    drop(text);
+
+    // Lexicon words anywhere in a line: one scan for all kinds at once.
+    if let Some(ac) = &lexicon.inline {
+        for m in ac.find_iter(page.raw()) {
+            let Some(&(mask, width)) = lexicon.inline_words.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let row = x.row_mut(page.line_of(m.start()));
+            for kind in 0..layout.kinds {
+                if mask >> kind & 1 == 1 {
+                    row[layout.lex_cover(kind)] += width;
+                }
+            }
+        }
+    }
+    for i in 0..n {
+        let row = x.row_mut(i);
+        let safe = row[col::CHARS].max(1.0);
+        row[col::DATE_COVER] = (row[col::DATE_COVER] / safe).min(1.0);
+        for kind in 0..layout.kinds {
+            let c = layout.lex_cover(kind);
+            row[c] = (row[c] / safe).min(1.0);
+        }
+    }
+
+    // Repeats of the line, and its echoes of the page's first lines (the
+    // <title> text, "headline_site name"). Substrings of generalised UTF-8
+    // bytes are substrings of characters.
+    let mut dup: HashMap<&[u8], u32> = HashMap::new();
+    for line in page.lines() {
+        *dup.entry(line).or_default() += 1;
+    }
+    let top: Vec<(usize, &[u8], memchr::memmem::Finder<'_>)> = page
+        .lines()
+        .take(HEAD_LINES)
+        .enumerate()
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(j, h)| (j, h, memchr::memmem::Finder::new(h)))
+        .collect();
+    for (i, line) in page.lines().enumerate() {
+        // `line in h or h in line`: only the shorter can be in the longer, and
+        // at equal lengths either test is equality.
+        let echoes = |&(j, h, ref finder): &(usize, &[u8], memchr::memmem::Finder<'_>)| {
+            j != i
+                && if line.len() >= h.len() {
+                    finder.find(line).is_some()
+                } else {
+                    memchr::memmem::find(h, line).is_some()
+                }
+        };
+        let echo = if lengths[i] >= MIN_ECHO_CHARS {
+            top.iter().filter(|t| echoes(t)).count()
+        } else {
+            0
+        };
+        let row = x.row_mut(i);
+        row[layout.dup_count()] = f64::from(dup.get(line).copied().unwrap_or(1));
+        row[layout.head_echo()] = echo as f64;
+    }
+    drop(dup);
+
+    for (i, v) in prose_overlap(keys, &prose).into_iter().enumerate() {
+        *x.at_mut(i, layout.prose_overlap()) = v;
+    }
+
+    // Where the line sits on the page.
+    let denominator = n.saturating_sub(1).max(1) as f64;
+    let total_han: f64 = (0..n).map(|i| x.at(i, col::HAN)).sum();
+    let max_han = (0..n).map(|i| x.at(i, col::HAN)).fold(f64::MIN, f64::max);
+    let mut before = 0.0;
+    for i in 0..n {
+        let row = x.row_mut(i);
+        let han = row[col::HAN];
+        row[layout.position()] = i as f64 / denominator;
+        row[layout.han_before()] = before / total_han.max(1.0);
+        before += han;
+        row[layout.n_lines()] = n as f64;
+        row[layout.page_han()] = total_han;
+        row[layout.han_rank()] = han / max_han.max(1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_overlap_is_the_same_with_either_key_width() {
+        let mut small = PairKeys::new(4, false);
+        let mut large = PairKeys::new(4, true);
+        for keys in [&mut small, &mut large] {
+            for (a, b, line) in [(1, 2, 0), (1, 2, 1), (2, 3, 1), (1, 2, 0), (5, 6, 3)] {
+                keys.push(a, b, line);
+            }
+        }
+        let prose = [false, true, false, true];
+        let a = prose_overlap(small, &prose);
+        assert_eq!(a, prose_overlap(large, &prose));
+        // Line 0's one pair is in prose line 1; line 1's pairs in no other prose line.
+        assert_eq!(a, vec![1.0, 0.0, 0.0, 0.0]);
+    }
+}
