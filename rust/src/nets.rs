@@ -461,7 +461,9 @@ fn gemm_f32(rows: usize, layer: &Layer, a: &[f32], c: &mut [f32]) {
 pub struct Ensemble {
     pub classes: Vec<String>,
     pub features: Vec<String>,
-    feature: Vec<u32>,
+    /// Node `i` reads the block's values of its feature `f` at
+    /// `column[i] = f · TREE_ROW_BLOCK` (the block is stored column by column).
+    column: Vec<u32>,
     threshold: Vec<f64>,
     /// Node `i`'s children: `child[2 i]` where `x <= threshold`, else `child[2 i + 1]`.
     child: Vec<u32>,
@@ -550,7 +552,7 @@ type Pending = (i64, Option<(u32, bool)>, u32);
 /// Builds the flat node arrays, one tree after another.
 #[derive(Default)]
 struct NodeArrays {
-    feature: Vec<u32>,
+    column: Vec<u32>,
     threshold: Vec<f64>,
     child: Vec<u32>,
     value: Vec<f64>,
@@ -559,7 +561,7 @@ struct NodeArrays {
 impl NodeArrays {
     fn push_leaf(&mut self, value: f64) -> u32 {
         let me = self.value.len() as u32;
-        self.feature.push(0);
+        self.column.push(0);
         self.threshold.push(f64::INFINITY);
         self.child.extend([me, me]);
         self.value.push(value);
@@ -592,7 +594,9 @@ impl NodeArrays {
             } else {
                 let i = node as usize;
                 let me = self.value.len() as u32;
-                self.feature.push(tree.feature[i] as u32);
+                // In range: the feature count was checked against u32 at load.
+                self.column
+                    .push((tree.feature[i] as usize * TREE_ROW_BLOCK) as u32);
                 self.threshold.push(tree.threshold[i]);
                 self.child.extend([me, me]);
                 self.value.push(0.0);
@@ -617,6 +621,9 @@ impl Ensemble {
         let n_classes = data.classes.len();
         if n_classes == 0 {
             return err("a model needs at least one class");
+        }
+        if data.features.len() > u32::MAX as usize / TREE_ROW_BLOCK {
+            return err(format!("{} features are too many", data.features.len()));
         }
         for (t, tree) in data.trees.iter().enumerate() {
             check_tree(t, tree, n_classes, data.features.len())?;
@@ -654,7 +661,7 @@ impl Ensemble {
         Ok(Ensemble {
             classes: data.classes,
             features: data.features,
-            feature: nodes.feature,
+            column: nodes.column,
             threshold: nodes.threshold,
             child: nodes.child,
             value: nodes.value,
@@ -677,16 +684,26 @@ impl Ensemble {
         let k = self.classes.len();
         let mut node = [0u32; TREE_ROW_BLOCK];
         let mut acc = [0.0f64; TREE_ROW_BLOCK];
+        // The block column by column: the rows that stand on the same node read
+        // neighbouring values, and a node finds its column without a multiply.
+        let mut columns = vec![0.0f64; width.max(1) * TREE_ROW_BLOCK];
         let rows = out.len() / k;
         for start in (0..rows).step_by(TREE_ROW_BLOCK) {
             let n = TREE_ROW_BLOCK.min(rows - start);
-            let xb = &x[start * width..(start + n) * width];
+            if width > 0 {
+                let xb = &x[start * width..(start + n) * width];
+                for (r, row) in xb.chunks_exact(width).enumerate() {
+                    for (f, &v) in row.iter().enumerate() {
+                        columns[f * TREE_ROW_BLOCK + r] = v;
+                    }
+                }
+            }
             let ob = &mut out[start * k..(start + n) * k];
             for c in 0..k {
                 let acc = &mut acc[..n];
                 acc.fill(0.0);
                 for t in self.class_start[c]..self.class_start[c + 1] {
-                    self.walk(t, xb, width, &mut node[..n]);
+                    self.walk(t, &columns, &mut node[..n]);
                     for (a, &leaf) in acc.iter_mut().zip(&node[..n]) {
                         *a += self.value[leaf as usize];
                     }
@@ -698,17 +715,18 @@ impl Ensemble {
         }
     }
 
-    /// Walk tree `t` for every row of the block `x` (`rows × width`), level
-    /// by level: the rows' walks are independent, so the CPU overlaps them.
+    /// Walk tree `t` for every row of the block (`columns`: feature-major,
+    /// `TREE_ROW_BLOCK` values a feature), level by level: the rows' walks
+    /// are independent, so the CPU overlaps them.
     #[inline]
     // `!(v <= threshold)`, not `v > threshold`: a NaN goes right.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
-    fn walk(&self, t: usize, x: &[f64], width: usize, node: &mut [u32]) {
+    fn walk(&self, t: usize, columns: &[f64], node: &mut [u32]) {
         node.fill(self.root[t]);
         for _ in 0..self.steps[t] {
             for (r, nd) in node.iter_mut().enumerate() {
                 let i = *nd as usize;
-                let v = x[r * width + self.feature[i] as usize];
+                let v = columns[self.column[i] as usize + r];
                 // NaN goes right, as `<=` has it in the numpy walker.
                 *nd = self.child[2 * i + usize::from(!(v <= self.threshold[i]))];
             }
