@@ -53,6 +53,7 @@ def heaviest_run(gain: FloatArray) -> tuple[int, int]:
     return int(start), int(end)
 
 
+# Pass two's features beside the base ones, in column order (rust/src/stack.rs).
 STACK_NAMES: tuple[str, ...] = tuple(_core.STACK_NAMES)
 
 
