@@ -102,3 +102,72 @@ def test_shipped_networks_give_the_same_beliefs_in_blocks() -> None:
     assert whole.shape == (len(x), len(model.classes))
     assert np.allclose(whole[::97], rows, rtol=1e-9, atol=1e-12)
     assert np.allclose(whole.sum(axis=1), 1.0)
+
+
+def test_trees_refuse_walks_that_could_loop_or_leave_the_tree() -> None:
+    for key, value in (
+        ("left", [0, -1]),  # node 0 is its own child
+        ("left", [1, -7]),  # no leaf 6
+        ("right", [-1, -2]),  # leaf 0 has two parents
+        ("threshold", [1.0]),  # arrays of different lengths
+    ):
+        bad = tree_model()
+        bad["trees"][0][key] = value  # type: ignore[index]
+        with pytest.raises(ValueError):
+            from_dict(bad)
+
+
+def test_models_refuse_inputs_of_another_width() -> None:
+    model = from_dict(tree_model())
+    with pytest.raises(ValueError):
+        model.predict(np.zeros((3, 5)))
+    assert model.predict(np.zeros((0, 2))).shape == (0, 2)
+
+
+def test_models_from_dicts_of_numpy_values() -> None:
+    data = tree_model()
+    data["trees"][0]["threshold"] = np.array([1.0, 5.0])  # type: ignore[index]
+    model = from_dict(data)
+    assert model.raw(np.array([[0.0, 6.0]]))[0, 0] == 2.0
+    data["trees"][0]["threshold"] = [1.0, float("nan")]  # type: ignore[index]
+    with pytest.raises(ValueError):
+        from_dict(data)
+
+
+def test_network_in_single_precision_stays_close_to_double() -> None:
+    from zhengwen.classify import Network, load
+
+    model = load("pass2")
+    assert isinstance(model, Network)
+    rng = np.random.default_rng(5)
+    x = rng.gamma(1.0, 5.0, size=(700, len(model.features)))
+    x[::3] = 0.0
+    single, double = model.predict(x), model.predict(x, precision="f64")
+    assert np.abs(single - double).max() < 1e-5
+    assert np.allclose(double.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("suffix", ["", "-html"])
+def test_core_beliefs_equal_the_passes_composed_in_python(suffix: str) -> None:
+    """decode.beliefs runs both passes and the stacking in the core for the package's
+    models; composed in Python (any other model takes that way) they give the same."""
+    from zhengwen import decode
+    from zhengwen.classify import load
+
+    first, second = load("pass1" + suffix), load("pass2" + suffix)
+
+    class Wrapped:
+        def __init__(self, model: object) -> None:
+            self.model = model
+
+        def predict(self, x: np.ndarray) -> np.ndarray:
+            return self.model.predict(x)  # type: ignore[attr-defined, no-any-return]
+
+    rng = np.random.default_rng(11)
+    x = rng.gamma(0.7, 4.0, size=(1500, len(first.features)))
+    x[rng.random(x.shape) < 0.5] = 0.0
+    core = decode.beliefs(x, (first, second))
+    python = decode.beliefs(x, (Wrapped(first), Wrapped(second)))
+    assert core.shape == (len(x), len(decode.CLASSES))
+    assert np.allclose(core, python, rtol=0.0, atol=1e-12)
+    assert decode.beliefs(x[:0], (first, second)).shape == (0, len(decode.CLASSES))

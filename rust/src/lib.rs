@@ -4,11 +4,15 @@
 use pyo3::prelude::*;
 
 pub mod features;
+pub mod nets;
+pub mod stack;
 
 /// The extension module `zhengwen._core`.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     features::register(m)?;
+    nets::register(m)?;
+    stack::register(m)?;
     Ok(())
 }

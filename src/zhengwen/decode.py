@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 import regex
 
-from zhengwen import lexicon
+from zhengwen import _core, classify, lexicon
 from zhengwen.classify import NET_ROW_BLOCK
 from zhengwen.features import AGO, FloatArray, Markup, col, line_core, page_features
 from zhengwen.headline import Ranker
@@ -25,18 +25,10 @@ from zhengwen.model import Label
 from zhengwen.normalize import has_text
 from zhengwen.options import DEFAULT
 
-CLASSES: tuple[str, ...] = (
-    "body",
-    "title",
-    "meta",
-    "nav",
-    "related",
-    "pager",
-    "share",
-    "footer",
-    "comment",
-    "other",
-)
+# The line classes, in the order of the models' outputs, and the stacked
+# features that pass two reads beside the base ones: both defined once, in the
+# compiled core (rust/src/stack.rs), which computes the stacking.
+CLASSES: tuple[str, ...] = tuple(_core.CLASSES)
 BODY = 0
 TITLE = CLASSES.index("title")
 META = CLASSES.index("meta")
@@ -52,113 +44,42 @@ FALLBACK_MIN_PROB = 0.15
 FALLBACK_RELATIVE = 0.7
 
 
-_WINDOW_CLASSES = ("body", "meta", "nav", "related", "comment", "footer", "share")
-_WIDTHS = (1, 2, 5, 10)
-_SIDE_WIDTHS = (3, 10)
-SEGMENT_CAP = 30  # lines: distances to the heaviest body run or the title are capped here
-FIRST_TEXT_HAN = 10  # Han characters that make a line below the title its first text
-
-
-def _mean_window(v: FloatArray, lo: int, hi: int, c: FloatArray | None = None) -> FloatArray:
-    """Mean of ``v`` over lines ``i+lo .. i+hi`` for every line ``i`` (cut at the page edges).
-
-    ``c`` may hold ``v``'s cumulative sum with a leading 0, when the caller has it.
-    """
-    n = len(v)
-    if c is None:
-        c = np.concatenate(([0.0], np.cumsum(v)))
-    idx = np.arange(n)
-    # np.minimum/np.maximum: np.clip costs several times more on arrays this small.
-    a = np.minimum(np.maximum(idx + lo, 0), n)
-    b = np.minimum(np.maximum(idx + hi + 1, 0), n)
-    width = np.maximum(b - a, 1)
-    out: FloatArray = (c[b] - c[a]) / width
-    return out
-
-
 def heaviest_run(gain: FloatArray) -> tuple[int, int]:
-    """The contiguous run ``[start, end)`` with the largest sum of ``gain`` (Kadane)."""
-    best, best_span = 0.0, (0, 0)
-    run, start = 0.0, 0
-    for i, g in enumerate(gain.tolist()):
-        if run <= 0.0:
-            run, start = g, i
-        else:
-            run += g
-        if run > best:
-            best, best_span = run, (start, i + 1)
-    return best_span
+    """The contiguous run ``[start, end)`` with the largest sum of ``gain`` (Kadane).
+
+    The stacking's own (``rust/src/stack.rs``); ``(0, 0)`` when no run gains.
+    """
+    start, end = _core.heaviest_run(np.ascontiguousarray(gain, dtype=np.float64).tobytes())
+    return int(start), int(end)
 
 
-STACK_NAMES: tuple[str, ...] = (
-    *(f"p_{c}" for c in CLASSES),
-    *(f"pwin{w}_{c}" for c in _WINDOW_CLASSES for w in _WIDTHS),
-    *(f"p{side}{w}_body" for w in _SIDE_WIDTHS for side in ("before", "after")),
-    "pmax3_body",
-    "pmass_before",
-    "pmass_after",
-    "in_run",
-    "run_dist_before",
-    "run_dist_after",
-    "run_share",
-    "body_lines_expected",
-    "from_title",
-    "title_belief",
-    "first_text_after_title",
-)
+# Pass two's features beside the base ones, in column order (rust/src/stack.rs).
+STACK_NAMES: tuple[str, ...] = tuple(_core.STACK_NAMES)
+
+
+def _stack_columns() -> tuple[int, int, int]:
+    """Where the stacking finds its base features in ``x1``: han, latin_ratio, chars."""
+    return col("han"), col("latin_ratio"), col("chars")
+
+
+def _doubles(x: FloatArray) -> tuple[bytes, int, int]:
+    a = np.ascontiguousarray(x, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"expected a matrix, got shape {a.shape}")
+    return a.tobytes(), a.shape[0], a.shape[1]
 
 
 def stack_features(x: FloatArray, probs: FloatArray) -> FloatArray:
-    """Pass-two features from base features ``x`` and pass-one ``probs`` (rows × CLASSES)."""
-    n = x.shape[0]
-    out = np.zeros((n, len(STACK_NAMES)), dtype=np.float64)
-    if n == 0:
-        return out
-    k = 0
-    out[:, : len(CLASSES)] = probs
-    k = len(CLASSES)
-    for c in _WINDOW_CLASSES:
-        v = probs[:, CLASSES.index(c)]
-        cum = np.concatenate(([0.0], np.cumsum(v)))
-        for w in _WIDTHS:
-            out[:, k] = _mean_window(v, -w, w, cum)
-            k += 1
-    pb = probs[:, BODY]
-    cum = np.concatenate(([0.0], np.cumsum(pb)))
-    for w in _SIDE_WIDTHS:
-        out[:, k] = _mean_window(pb, -w, -1, cum)
-        out[:, k + 1] = _mean_window(pb, 1, w, cum)
-        k += 2
-    padded = np.concatenate(([0.0] * 3, pb, [0.0] * 3))
-    out[:, k] = np.lib.stride_tricks.sliding_window_view(padded, 7).max(axis=1)
-    k += 1
-    han = x[:, col("han")]
-    mass = pb * han
-    total = max(float(mass.sum()), 1.0)
-    before = np.cumsum(mass) - mass
-    out[:, k] = before / total
-    out[:, k + 1] = (total - before - mass) / total
-    k += 2
-    # The heaviest run of body belief, weighted by how much text each line has.
-    gain = (pb - 0.5) * np.log1p(han + x[:, col("latin_ratio")] * x[:, col("chars")])
-    start, end = heaviest_run(gain)
-    idx = np.arange(n)
-    out[:, k] = (idx >= start) & (idx < end)
-    out[:, k + 1] = np.clip(start - idx, 0, SEGMENT_CAP)
-    out[:, k + 2] = np.clip(idx - (end - 1), 0, SEGMENT_CAP)
-    run_mass = float(mass[start:end].sum())
-    out[:, k + 3] = run_mass / total
-    out[:, k + 4] = float((pb > 0.5).sum())
-    k += 5
-    # The headline anchors the article: its text starts a few lines below.
-    pt = probs[:, CLASSES.index("title")]
-    t = int(pt.argmax())
-    out[:, k] = np.clip(idx - t, -SEGMENT_CAP, SEGMENT_CAP)
-    out[:, k + 1] = pt[t]
-    after = np.flatnonzero((idx > t) & (han >= FIRST_TEXT_HAN))
-    if len(after):
-        out[after[0], k + 2] = 1.0
-    return out
+    """Pass-two features from base features ``x`` and pass-one ``probs`` (rows × CLASSES).
+
+    Windows of the neighbours' beliefs, the heaviest run of body belief on the
+    page weighted by each line's text, and the distance to the likeliest
+    title: ``STACK_NAMES``, computed by the compiled core.
+    """
+    data, rows, cols = _doubles(x)
+    p, _, _ = _doubles(probs)
+    out = _core.stack_features(data, rows, cols, p, *_stack_columns())
+    return np.frombuffer(out, dtype=np.float64).reshape(rows, len(STACK_NAMES))
 
 
 # --- furniture kinds that a lexicon names outright -------------------------
@@ -336,15 +257,19 @@ class PageDecision:
 def beliefs(x1: FloatArray, models: Sequence[Model]) -> FloatArray:
     """Pass one on the base features, pass two on them and pass one's beliefs."""
     first, second = models
+    if isinstance(first, classify.Classifier) and isinstance(second, classify.Classifier):
+        # The package's models: both passes and the stacking in the compiled
+        # core, which joins pass two's input a block of rows at a time.
+        data, rows, cols = _doubles(x1)
+        out = _core.beliefs(data, rows, cols, first._core, second._core, *_stack_columns())
+        return np.frombuffer(out, dtype=np.float64).reshape(rows, len(second.classes))
     probs1 = first.predict(x1)
     extra = stack_features(x1, probs1)
     n = x1.shape[0]
     if n <= NET_ROW_BLOCK:
         return second.predict(np.hstack((x1, extra)))
     # The second pass's input joined a block of rows at a time: a copy of the
-    # whole matrix would cost a page as much memory again (1 KB a line). The
-    # blocks are the network's own (classify.NET_ROW_BLOCK), so the beliefs
-    # are the same to the last bit.
+    # whole matrix would cost a page as much memory again (1 KB a line).
     parts = [
         second.predict(
             np.hstack((x1[start : start + NET_ROW_BLOCK], extra[start : start + NET_ROW_BLOCK]))
