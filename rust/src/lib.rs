@@ -3,12 +3,16 @@
 
 use pyo3::prelude::*;
 
+pub mod decode;
 pub mod features;
+pub mod headline;
 
 /// The extension module `zhengwen._core`.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     features::register(m)?;
+    decode::register(m)?;
+    headline::register(m)?;
     Ok(())
 }
