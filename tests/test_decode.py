@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from beliefs import beliefs
-from zhengwen import reasons
+from zhengwen import decode, reasons
 from zhengwen.decode import (
     PageDecision,
     close_sections,
@@ -270,10 +270,8 @@ def _decide_replaying(
     monkeypatch.setattr(
         "zhengwen.decode.page_features", lambda f, markup=None: np.zeros((len(f), 0))
     )
-    monkeypatch.setattr("zhengwen.decode.never_headline", lambda x, f: [False] * len(f))
-    monkeypatch.setattr("zhengwen.decode.name_furniture", lambda labels, x, f: labels)
-    monkeypatch.setattr("zhengwen.decode.close_sections", lambda labels, *_: (labels, None))
-    monkeypatch.setattr("zhengwen.decode.drop_title_echoes", lambda labels, *_: labels)
+    off = {"never_headline", "name_furniture", "close_sections", "title_echoes"}
+    monkeypatch.setattr("zhengwen.decode.RULES", decode.RULES - off)
     return decide(folded, 0.5, (Replay(), Second()))
 
 
@@ -378,3 +376,52 @@ def test_reason_below_a_comment_section_header() -> None:
     folded = ["正文很长，有标点符号。", "網友評論", "读者的看法，写得也很长。"]
     page = _page(folded, [Label.BODY, Label.COMMENT, Label.COMMENT], header=1)
     assert reasons.explain(folded, page)[2] == "below_section_header:網友評論"
+
+
+def test_rules_switch_off_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As tools/audit_rules.py does: the date line under the headline wins without never_headline.
+    folded = ["网站首页", "为现代化建设凝聚力量", "发布时间：2022-11-14 16:28", PROSE]
+    probs = beliefs({"nav": 0.9}, {"title": 0.5}, {"title": 0.6, "meta": 0.3}, {"body": 0.9})
+    monkeypatch.setattr("zhengwen.decode.beliefs", lambda x1, models: probs[: len(x1)])
+    assert decide(folded, 0.5, ()).title_rows == [1]
+    monkeypatch.setattr("zhengwen.decode.RULES", decode.RULES - {"never_headline"})
+    assert decide(folded, 0.5, ()).title_rows == [2]
+    monkeypatch.setattr("zhengwen.decode.RULES", decode.RULES | {"no_such_rule"})
+    with pytest.raises(ValueError, match="no_such_rule"):
+        decide(folded, 0.5, ())
+
+
+def test_comment_sections_switch() -> None:
+    folded = ["第一段正文，内容很长。", "查看全部13条评论", "读者的看法，写得也很长。"]
+    labels = [Label.BODY, Label.NAV, Label.BODY]
+    assert _close(folded, labels)[1] == 1
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("zhengwen.decode.RULES", decode.RULES - {"comment_sections"})
+        assert _close(folded, labels) == (labels, None)
+
+
+def test_lone_surrogates_are_text_and_stay_apart() -> None:
+    # Python strings may hold lone surrogates (surrogateescape); two different ones differ.
+    folded = ["标题\ud800", "标题\ud800", "标题\udc00", PROSE]
+    probs = beliefs({"title": 0.9}, {"body": 0.8, "nav": 0.15}, {"body": 0.8}, {"body": 0.9})
+    labels = [Label.TITLE, Label.BODY, Label.BODY, Label.BODY]
+    out = drop_title_echoes(labels, probs, [0], folded, 0.5)
+    assert out == [Label.TITLE, Label.NAV, Label.BODY, Label.BODY]
+    assert never_headline(page_features(folded), folded) == [False] * 4
+
+
+def test_decide_on_an_empty_or_blank_page() -> None:
+    from zhengwen.core import _models
+
+    assert decide([], 0.5, _models()).labels == []
+    page = decide(["", ""], 0.5, _models())
+    assert page.labels == [Label.OTHER, Label.OTHER]
+    assert page.features.shape[0] == 2 and not page.features.any()
+
+
+def test_the_core_ships_the_same_rules() -> None:
+    # The core's own defaults (for callers without Python) are this module's constants.
+    from zhengwen import _core
+
+    assert _core.decode.Rules.shipped() == decode._rules()
+    assert set(_core.decode.RULE_NAMES) == decode.RULES

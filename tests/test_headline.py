@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -140,3 +141,46 @@ def test_ranker_round_trip_and_rejects() -> None:
     ):
         with pytest.raises(ValueError, match=match):
             headline.from_dict({**data, key: value})
+
+
+def test_the_core_reads_the_same_constants() -> None:
+    from zhengwen import _core
+
+    core = _core.headline
+    assert (core.FORMAT, tuple(core.NAMES)) == (headline.FORMAT, headline.NAMES)
+    assert (core.CANDIDATES, core.LINES_TO_BODY_CAP) == (
+        headline.CANDIDATES,
+        headline.LINES_TO_BODY_CAP,
+    )
+    assert (core.BELIEF_FLOOR, core.SHORT_CHARS, core.LONG_CHARS) == (
+        headline.BELIEF_FLOOR,
+        headline.SHORT_CHARS,
+        headline.LONG_CHARS,
+    )
+    text = (Path(headline.__file__).parent / "model" / "title.json").read_text(encoding="utf-8")
+    packaged = _core.headline.Ranker.from_json(text)
+    belief = PROBS[:, CLASSES.index("title")]
+    meta = PROBS[:, CLASSES.index("meta")]
+    body = [bool(v >= 0.5) for v in PROBS[:, 0]]
+    args = (belief.tolist(), meta.tolist(), body, PAGE)
+    assert packaged.choose(*args) == headline.load().choose(*args) == 1
+
+
+def test_the_core_wording_matches_python() -> None:
+    wording = headline.load().wording
+    for line in [*PAGE, "", "3.学会方法。", "第二章失乡号的船长", "2022年11月14日", "a\ud800"]:
+        assert wording.core.score(line) == wording.score(line)
+    core = WORDING.core
+    assert core.score("地铁开通了吗？") == WORDING.score("地铁开通了吗？")
+
+
+def test_a_ranker_pickles_without_its_core() -> None:
+    import pickle
+
+    ranker = headline.load()
+    assert ranker.core is ranker.core  # made once
+    again = pickle.loads(pickle.dumps(ranker))
+    assert again.to_dict() == ranker.to_dict() and "core" not in again.__dict__
+    assert again.choose(PROBS[:, 1], PROBS[:, 2], [False] * len(PAGE), PAGE) == ranker.choose(
+        PROBS[:, 1], PROBS[:, 2], [False] * len(PAGE), PAGE
+    )

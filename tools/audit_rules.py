@@ -24,7 +24,7 @@ import argparse
 import contextlib
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -33,22 +33,35 @@ import numpy as np
 import redecide
 import train
 
-from zhengwen import decode, headline, lexicon
+from zhengwen import decode, headline
 
 
-def _nothing_labels(labels: Any, *args: Any, **kwargs: Any) -> Any:
-    return labels
+def _without(rule: str) -> contextlib.AbstractContextManager[Any]:
+    """The decoder with one of its rules switched off (``decode.RULES``)."""
+    return mock.patch.object(decode, "RULES", decode.RULES - {rule})
 
 
-# name -> (what the variant takes away, the patches that do it)
+@contextlib.contextmanager
+def _no_wording() -> Iterator[None]:
+    """The wording feature 0: in the ranker's fitting (Python) and in its use (the core)."""
+    with (
+        mock.patch.object(headline.Wording, "score", lambda self, folded: 0.0),
+        _without("ranker_wording"),
+    ):
+        yield
+
+
+# name -> (what the variant takes away, the patches that do it). The rules run
+# in the compiled core, switched by decode.RULES; its constants are read at
+# each call, so a patched constant takes effect there too.
 VARIANTS: dict[str, tuple[str, Callable[[], contextlib.AbstractContextManager[Any]]]] = {
     "no_text": (
         "a line of icon glyphs alone is never body",
-        lambda: mock.patch.object(decode, "has_text", lambda s: bool(s)),
+        lambda: _without("no_text"),
     ),
     "code_element": (
         "a script/style/iframe tag line is never body",
-        lambda: mock.patch.object(decode, "is_code_element", lambda s: False),
+        lambda: _without("code_element"),
     ),
     "fallback": (
         "a page with no line at the threshold keeps its most body-like lines",
@@ -56,23 +69,23 @@ VARIANTS: dict[str, tuple[str, Callable[[], contextlib.AbstractContextManager[An
     ),
     "never_headline": (
         "forms that are never the headline",
-        lambda: mock.patch.object(decode, "never_headline", lambda x, f: [False] * len(f)),
+        lambda: _without("never_headline"),
     ),
     "name_furniture": (
         "lexicon-named kinds for non-body lines",
-        lambda: mock.patch.object(decode, "name_furniture", _nothing_labels),
+        lambda: _without("name_furniture"),
     ),
     "title_echoes": (
         "body lines equal to the title are echoes",
-        lambda: mock.patch.object(decode, "drop_title_echoes", _nothing_labels),
+        lambda: _without("title_echoes"),
     ),
     "close_sections": (
         "a section header below the article closes it",
-        lambda: mock.patch.object(decode, "close_sections", lambda labels, *a: (labels, None)),
+        lambda: _without("close_sections"),
     ),
     "comment_sections": (
         "close_sections: reader-comment headers close the article",
-        lambda: mock.patch.object(lexicon, "is_comment_section", lambda s: False),
+        lambda: _without("comment_sections"),
     ),
     "section_min_chars": (
         "close_sections: two-character related headers close nothing",
@@ -88,7 +101,7 @@ VARIANTS: dict[str, tuple[str, Callable[[], contextlib.AbstractContextManager[An
     ),
     "ranker_wording": (
         "ranker feature: the wording score",
-        lambda: mock.patch.object(headline.Wording, "score", lambda self, folded: 0.0),
+        _no_wording,
     ),
 }
 

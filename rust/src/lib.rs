@@ -3,7 +3,9 @@
 
 use pyo3::prelude::*;
 
+pub mod decode;
 pub mod features;
+pub mod headline;
 pub mod nets;
 pub mod stack;
 
@@ -14,5 +16,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     features::register(m)?;
     nets::register(m)?;
     stack::register(m)?;
+    decode::register(m)?;
+    headline::register(m)?;
     Ok(())
 }

@@ -6,23 +6,29 @@ what the first pass concluded about them: the belief that they are body,
 summed over windows and directions, the heaviest run of body belief on the
 page (the article is mostly one run of lines), and how far the line is from
 that run. A second ensemble reads these beside the base features.
+
+What follows the beliefs (the fallback threshold, the headline and its
+ranker, the lexicon-named furniture, title echoes, section headers, and the
+re-reading of the body alone in :func:`decide`) runs in the compiled core,
+``zhengwen._core.decode`` (``rust/src/decode.rs``); the functions here keep
+their Python signatures and call it. ``RULES`` switches its rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from functools import cache
+from typing import Any, Protocol
 
 import numpy as np
 import regex
 
-from zhengwen import _core, classify, lexicon
+from zhengwen import _core, classify, features, lexicon
 from zhengwen.classify import NET_ROW_BLOCK
-from zhengwen.features import AGO, FloatArray, Markup, col, line_core, page_features
+from zhengwen.features import AGO, FloatArray, Markup, col, page_features
 from zhengwen.headline import Ranker
 from zhengwen.model import Label
-from zhengwen.normalize import has_text
 from zhengwen.options import DEFAULT
 
 # The line classes, in the order of the models' outputs, and the stacked
@@ -98,29 +104,9 @@ def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> lis
     ``related``; a short line that gives a footer key its value (投稿邮箱:
     …, 举报电话：…) is ``footer``. Body and title lines are never touched.
     """
-    out = list(labels)
-    keep = (Label.BODY, Label.TITLE)
-    for i, label in enumerate(labels):
-        if label in keep:
-            continue
-        if x[i, col("lex_start_pager")] and x[i, col("chars")] <= KEY_LINE_MAX_CHARS:
-            out[i] = Label.PAGER
-        elif (
-            i > 0
-            and out[i - 1] is Label.PAGER
-            and folded[i - 1][-1:] in (":", "：")
-            and len(folded[i - 1]) <= PAGER_KEY_MAX_CHARS
-        ):
-            out[i] = Label.PAGER
-        elif x[i, col("lex_exact_related_header")]:
-            out[i] = Label.RELATED
-        elif (
-            x[i, col("lex_start_footer")]
-            and not x[i, col("lex_exact_footer")]
-            and x[i, col("chars")] <= KEY_LINE_MAX_CHARS
-        ):
-            out[i] = Label.FOOTER
-    return out
+    part, cols = _core_features(x)
+    out = _decoder().name_furniture(_codes(labels), part, cols, folded, _rules())
+    return _labels(out)
 
 
 def drop_title_echoes(
@@ -139,14 +125,10 @@ def drop_title_echoes(
     :func:`decide`) crowns one of its own lines, and the copies of a line in
     the article (a repeated line of a code listing) are the article's.
     """
-    if not title_rows or probs[title_rows[0], BODY] >= threshold:
-        return labels
-    title = folded[title_rows[0]]
-    out = list(labels)
-    for i, lab in enumerate(labels):
-        if lab is Label.BODY and folded[i] == title:
-            out[i] = _best_furniture(probs[i])
-    return out
+    out = _core.decode.drop_title_echoes(
+        _codes(labels), _f64(probs), list(title_rows), folded, threshold
+    )
+    return _labels(out)
 
 
 # A related-list header closes the article from this length on: the bare two-character
@@ -177,33 +159,11 @@ def close_sections(
     (see SECTION_HEADER_MIN_CHARS): the next header below may close instead.
     Gives the labels and the header's line, or None.
     """
-    body_rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
-    if not body_rows:
-        return labels, None
-    start = max([body_rows[0], *title_rows])
-    related = x[:, col("lex_exact_related_header")] > 0
-    pager = x[:, col("lex_exact_pager")] > 0
-    header = next(
-        (
-            i
-            for i in range(start + 1, len(labels))
-            if (
-                pager[i]
-                or (related[i] and len(line_core(folded[i])) >= SECTION_HEADER_MIN_CHARS)
-                or lexicon.is_comment_section(line_core(folded[i]))
-            )
-        ),
-        None,
+    part, cols = _core_features(x)
+    out, header = _decoder().close_sections(
+        _codes(labels), part, cols, _f64(probs), list(title_rows), folded, _rules()
     )
-    if header is None:
-        return labels, None
-    kind = Label.RELATED if related[header] else Label.PAGER if pager[header] else Label.COMMENT
-    out = list(labels)
-    out[header] = kind
-    for i in body_rows:
-        if i > header:
-            out[i] = _best_furniture(probs[i]) if kind is Label.PAGER else kind
-    return out, header
+    return _labels(out), header
 
 
 # --- the decision for a whole page ------------------------------------------
@@ -295,19 +255,9 @@ def apply_template(probs: FloatArray, shares: FloatArray) -> FloatArray:
     The belief taken from body goes to the line's other classes in their
     proportions.
     """
-    s = np.clip(shares, 0.0, TEMPLATE_MAX_SHARE)
-    hit = s > TEMPLATE_MIN_SHARE
-    if not hit.any():
-        return probs
-    out = probs.copy()
-    p = out[hit, BODY]
-    odds = p / np.maximum(1.0 - p, 1e-12) * (1.0 - s[hit]) / s[hit]
-    new = odds / (1.0 + odds)
-    rest = 1.0 - p
-    scale = np.where(rest > 1e-12, (1.0 - new) / np.maximum(rest, 1e-12), 0.0)
-    out[hit] *= scale[:, None]
-    out[hit, BODY] = new
-    return out
+    probs = _matrix(probs)
+    out = _core.decode.apply_template(_f64(probs), probs.shape[0], _f64(shares), _rules())
+    return np.frombuffer(out, dtype=np.float64).reshape(probs.shape)
 
 
 # The start of a script, style or frame element left in the text by a scraper
@@ -319,32 +269,6 @@ _CODE_ELEMENT = regex.compile(r"</?(?:no)?script|</?style|</?iframe", regex.IGNO
 def is_code_element(folded: str) -> bool:
     """Whether a folded line opens with a script, style or frame tag."""
     return _CODE_ELEMENT.match(folded) is not None
-
-
-def _label(
-    folded: list[str],
-    threshold: float,
-    models: Sequence[Model],
-    template: FloatArray | None = None,
-    markup: Markup | None = None,
-    ranker: Ranker | None = None,
-) -> tuple[list[Label], FloatArray, list[int], FloatArray, int | None]:
-    x1 = page_features(folded, markup)
-    probs = beliefs(x1, models)
-    if template is not None:
-        probs = apply_template(probs, template)
-    labels, title_rows = labels_from_probs(
-        probs, threshold, never_headline(x1, folded), ranker, folded
-    )
-    for i, s in enumerate(folded):
-        # A line with no text (empty, or icon glyphs) is never body: nothing to
-        # keep; nor is a script or style element a scraper left as text.
-        if labels[i] is Label.BODY and (not has_text(s) or is_code_element(s)):
-            labels[i] = Label.OTHER
-    labels = name_furniture(labels, x1, folded)
-    labels = drop_title_echoes(labels, probs, title_rows, folded, threshold)
-    labels, header = close_sections(labels, x1, probs, title_rows, folded)
-    return labels, probs, title_rows, x1, header
 
 
 def decide(
@@ -374,63 +298,45 @@ def decide(
     folded away) are set aside first and labelled ``other``: a scraper that
     puts an empty line between text nodes gives the same labels as one that
     does not.
+
+    The decision runs in the compiled core, which reads each (sub-)page it
+    needs through this module's ``page_features`` and ``beliefs``.
     """
-    rows = [i for i, s in enumerate(folded) if s]
-    if len(rows) < len(folded):
-        page = decide(
-            [folded[i] for i in rows],
-            threshold,
-            models,
-            None if template is None else template[rows],
-            None if markup is None else markup.subset(rows),
-            ranker,
-        )
-        return page.spread(rows, len(folded))
-    labels, probs, title_rows, x1, header = _label(
-        folded, threshold, models, template, markup, ranker
+
+    first: list[FloatArray] = []  # the first reading's features: the page read whole
+
+    def read(rows: list[int]) -> tuple[bytes, int, bytes]:
+        # Lines ``rows`` read as a page of their own: features, both passes' beliefs.
+        whole = len(rows) == len(folded)
+        lines = folded if whole else [folded[i] for i in rows]
+        facts = markup if markup is None or whole else markup.subset(rows)
+        x1 = page_features(lines, facts)
+        if not first:
+            first.append(x1)
+        part, cols = _core_features(x1)
+        return part, cols, _f64(beliefs(x1, models))
+
+    labels, body, title_rows, dropped, header = _decoder().decide(
+        folded,
+        threshold,
+        read,
+        None if template is None else _f64(template),
+        None if ranker is None else ranker.core,
+        _rules(),
     )
-    given_up: list[int] = []
-    for _ in range(REFINE_ROUNDS):
-        rows = [i for i, lab in enumerate(labels) if lab is Label.BODY]
-        if not rows or len(rows) == len(labels):
-            break
-        sub = None if template is None else template[rows]
-        sub_markup = None if markup is None else markup.subset(rows)
-        again, again_probs, _, _, _ = _label(
-            [folded[i] for i in rows], threshold, models, sub, sub_markup, ranker
-        )
-        # A line the re-reading took as the title but believes to be body is
-        # kept: read alone the body has no headline, and the title goes to
-        # such a line only while some other line is dropped.
-        dropped = [
-            i
-            for j, (i, lab) in enumerate(zip(rows, again))
-            if lab is not Label.BODY
-            and not (lab is Label.TITLE and again_probs[j, BODY] >= threshold)
-        ]
-        if not dropped:
-            break
-        for i in dropped:
-            labels[i] = _best_furniture(probs[i])
-        given_up.extend(dropped)
-    else:
-        # Still shrinking after every re-reading allowed: the body is peeled a
-        # few lines a round and never settles (an encyclopedia entry whose
-        # inline links split every sentence into fragments; read alone, each
-        # round's edge fragments look like a list). The first reading stands:
-        # it is the page read whole, and giving up every round's lines lost the
-        # article, all of it (1,200 body lines on one dev page in CV).
-        for i in given_up:
-            labels[i] = Label.BODY
-        given_up = []
-    return PageDecision(labels, probs[:, BODY], title_rows, x1, sorted(given_up), header)
+    x1 = first[0]
+    if len(x1) < len(folded):  # blank lines were set aside: their features are 0
+        spread = np.zeros((len(folded), x1.shape[1]))
+        spread[[i for i, s in enumerate(folded) if s]] = x1
+        x1 = spread
+    return PageDecision(
+        _labels(labels), np.frombuffer(body, dtype=np.float64), title_rows, x1, dropped, header
+    )
 
 
 def _best_furniture(p: FloatArray) -> Label:
-    rest = p.copy()
-    rest[BODY] = -1.0
-    rest[TITLE] = -1.0
-    return _LABELS[int(rest.argmax())]
+    """A line's likeliest label other than body and title, from its beliefs ``p``."""
+    return _LABELS[_core.decode.best_furniture(np.asarray(p, dtype=np.float64).tolist())]
 
 
 # A line that opens with a dash is a subtitle (副题: ——热烈祝贺…), which the
@@ -461,24 +367,14 @@ _LEXICON_COLUMNS = tuple(f"lex_exact_{kind.value}" for kind in lexicon.Kind)
 
 def never_headline(x: FloatArray, folded: Sequence[str]) -> list[bool]:
     """Per line (features ``x``, texts ``folded``): whether its form rules out the headline."""
-    named = x[:, [col(c) for c in _LEXICON_COLUMNS]].max(axis=1) > 0
-    date = x[:, col("date_cover")]
-    dated = (date > 0.5) | ((date > 0) & (x[:, col("has_time")] > 0))
-    ruled_out = named | dated | (x[:, col("meta_key")] > 0)
-    return [
-        bool(out)
-        or is_subtitle(s)
-        or any(c in s for c in _BREADCRUMB)
-        or _WHEN_ALONE.fullmatch(s.strip()) is not None
-        for out, s in zip(ruled_out.tolist(), folded)
-    ]
+    return _decoder().never_headline(folded, *_core_features(x))
 
 
 def title_belief(probs: FloatArray, ruled_out: Sequence[bool] | None) -> FloatArray:
     """Each line's title belief, -1 on the lines ``ruled_out`` (see never_headline)."""
-    if ruled_out is None or not any(ruled_out):
-        return probs[:, TITLE]
-    return np.where(np.asarray(ruled_out, dtype=bool), -1.0, probs[:, TITLE])
+    probs = _matrix(probs)
+    flags = None if ruled_out is None else [bool(r) for r in ruled_out]
+    return np.asarray(_core.decode.title_belief(_f64(probs), probs.shape[0], flags))
 
 
 def labels_from_probs(
@@ -499,33 +395,128 @@ def labels_from_probs(
     growing the title into title-like neighbours took in the headline's echoes
     and cost more than it found.)
     """
-    n = probs.shape[0]
-    if n == 0:
-        return [], []
-    rest = probs.copy()
-    rest[:, BODY] = -1.0
-    rest[:, TITLE] = -1.0
-    other = rest.argmax(axis=1)
-    body = probs[:, BODY]
-    top = float(body.max())
-    if top < threshold and top >= FALLBACK_MIN_PROB:
-        # No line is sure enough, yet some look like body: a page whose article
-        # is unlike the training pages. Keep its most body-like lines rather
-        # than nothing.
-        threshold = top * FALLBACK_RELATIVE
-    labels = [Label.BODY if body[i] >= threshold else _LABELS[other[i]] for i in range(n)]
-    title_rows: list[int] = []
-    # A page that is all body (a clean text, or a body read alone) has no
-    # headline to find; otherwise the most title-like line is the title, even
-    # where its body belief is higher: a short headline right above the text
-    # looks like a subheading line by line, and the title class knows better.
-    if any(label is not Label.BODY for label in labels):
-        belief = title_belief(probs, ruled_out)
-        best = int(belief.argmax())
-        if belief[best] >= TITLE_MIN_PROB:
-            if ranker is not None:
-                body_rows = [lab is Label.BODY for lab in labels]
-                best = ranker.choose(belief, probs[:, META], body_rows, folded)
-            title_rows = [best]
-            labels[best] = Label.TITLE
-    return labels, title_rows
+    probs = _matrix(probs)
+    labels, title_rows = _core.decode.labels_from_probs(
+        _f64(probs),
+        probs.shape[0],
+        threshold,
+        None if ruled_out is None else [bool(r) for r in ruled_out],
+        None if ranker is None else ranker.core,
+        folded,
+        _rules(),
+    )
+    return _labels(labels), title_rows
+
+
+# --- the compiled core ---------------------------------------------------------
+
+# The rules after the beliefs run in the compiled core (rust/src/decode.rs and
+# headline.rs), each on while its name is here: tools/audit_rules.py switches
+# them off one at a time to measure what each earns. The constants of this
+# module are read at each call, so a patched constant takes effect too.
+RULES: frozenset[str] = frozenset(
+    {
+        "no_text",  # a line of icon glyphs alone is never body (normalize.has_text)
+        "code_element",  # a script/style/iframe tag line is never body (is_code_element)
+        "never_headline",  # forms that are never the headline
+        "name_furniture",  # lexicon-named kinds for non-body lines
+        "title_echoes",  # body lines equal to the title are echoes (drop_title_echoes)
+        "close_sections",  # a section header below the article closes it
+        "comment_sections",  # close_sections: reader-comment headers close the article too
+        "ranker_wording",  # the headline ranker reads the line's wording
+    }
+)
+
+# AGO opens with (?<!\d), a look-behind the core's engine does not have. It
+# opens an alternative that a full match of _WHEN_ALONE can only start at the
+# line's start, where no digit precedes and it always holds: without it the
+# pattern matches the same lines.
+_WHEN_ALONE_CORE = _WHEN_ALONE.pattern.replace(r"(?<!\d)", "")
+assert AGO.pattern.startswith(r"(?<!\d)") and "(?<" not in _WHEN_ALONE_CORE
+
+
+def _core_pattern(pattern: regex.Pattern[str]) -> str:
+    """A pattern's text with its case flag written inline, as the core's engine reads it."""
+    return ("(?i)" if pattern.flags & regex.IGNORECASE else "") + pattern.pattern
+
+
+# The feature columns the core's rules read, by name: a reading hands it these alone
+# (the whole matrix is 1 KB a line, these 13 columns a tenth of it).
+_CORE_NAMES = (
+    "chars",
+    "date_cover",
+    "has_time",
+    "meta_key",
+    "lex_start_pager",
+    "lex_start_footer",
+    *_LEXICON_COLUMNS,
+)
+_CORE_COLUMNS = [col(name) for name in _CORE_NAMES]
+
+
+def _core_features(x: Any) -> tuple[bytes, int]:
+    """The columns of features ``x`` that the core reads (``_CORE_NAMES``), and their number.
+
+    A matrix of no columns (a test's reading with no features; the rules that
+    read them must then be off) is passed as it is.
+    """
+    x = _matrix(x)
+    if x.shape[1] == 0:
+        return b"", 0
+    return _f64(x[:, _CORE_COLUMNS]), len(_CORE_COLUMNS)
+
+
+@cache
+def _decoder() -> Any:
+    """The compiled decoder, built once from the lexicons and this module's patterns."""
+    return _core.decode.Decoder(
+        names=list(_CORE_NAMES),
+        lexicon_columns=list(_LEXICON_COLUMNS),
+        edge_chars=features._EDGE_CHARS,
+        comment_section=sorted(lexicon.comment_section()),
+        comment_words=list(lexicon._COMMENT_WORDS),
+        comment_forms=_core_pattern(lexicon._COMMENT_SECTION_FORMS),
+        when_alone=_WHEN_ALONE_CORE,
+        code_element=_core_pattern(_CODE_ELEMENT),
+        subtitle_dashes=_SUBTITLE_DASHES,
+        breadcrumb=_BREADCRUMB,
+    )
+
+
+def _rules() -> Any:
+    """The rule switches and constants as this module holds them now."""
+    return _core.decode.Rules(
+        RULES,
+        title_min_prob=TITLE_MIN_PROB,
+        fallback_min_prob=FALLBACK_MIN_PROB,
+        fallback_relative=FALLBACK_RELATIVE,
+        template_min_share=TEMPLATE_MIN_SHARE,
+        template_max_share=TEMPLATE_MAX_SHARE,
+        pager_key_max_chars=PAGER_KEY_MAX_CHARS,
+        key_line_max_chars=KEY_LINE_MAX_CHARS,
+        section_header_min_chars=SECTION_HEADER_MIN_CHARS,
+        refine_rounds=REFINE_ROUNDS,
+    )
+
+
+_CODES = {label: i for i, label in enumerate(_LABELS)}
+
+
+def _codes(labels: Sequence[Label]) -> list[int]:
+    """Labels as the core has them: indices into CLASSES."""
+    return [_CODES[label] for label in labels]
+
+
+def _labels(codes: Sequence[int]) -> list[Label]:
+    return [_LABELS[i] for i in codes]
+
+
+def _matrix(a: Any) -> FloatArray:
+    """``a`` as a float64 array (a page of no lines may come as any empty array)."""
+    out: FloatArray = np.asarray(a, dtype=np.float64)
+    return out.reshape(0, 0) if out.size == 0 and out.ndim != 2 else out
+
+
+def _f64(a: Any) -> bytes:
+    """A float64 array's values, C order, as the core reads them."""
+    return np.ascontiguousarray(a, dtype=np.float64).tobytes()

@@ -20,6 +20,11 @@ A small logistic ranker reads these beside the title belief for the
 wording's token weights among them, are a readable JSON file
 (``model/title.json``), fitted by ``tools/train.py`` on out-of-fold beliefs,
 so it learns how far to trust beliefs on pages their models never saw.
+
+The choice runs in the compiled core (``zhengwen._core.headline``, a port of
+this module's ``candidates``, ``candidate_features`` and ``Wording.score``);
+those stay here in Python for the training to read, and
+``tools/check_core_decode.py`` checks that both compute the same.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from itertools import chain
 from operator import add
@@ -38,6 +43,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import regex
+
+from zhengwen import _core
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -111,6 +118,19 @@ class Wording:
         weights = self.weights
         return math.fsum((self.bias, *(weights.get(t, 0.0) for t in wording_tokens(folded))))
 
+    @cached_property
+    def core(self) -> Any:
+        """This wording in the compiled core (``zhengwen._core.headline``), made once."""
+        return _core.headline.Wording(dict(self.weights), self.bias)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _without_core(self.__dict__)
+
+
+def _without_core(state: dict[str, Any]) -> dict[str, Any]:
+    """An object's state without its compiled twin, which pickles not and is made again."""
+    return {k: v for k, v in state.items() if k != "core"}
+
 
 def candidates(title_belief: FloatArray) -> list[int]:
     """The rows of the ``CANDIDATES`` highest title beliefs, best first; negative ones excluded."""
@@ -176,13 +196,34 @@ class Ranker:
         body: Sequence[bool],
         folded: Sequence[str],
     ) -> int:
-        """The row of the headline among the candidates (``title_belief`` must have one)."""
-        rows = candidates(title_belief)
-        if len(rows) == 1:
-            return rows[0]
-        x = candidate_features(rows, title_belief, meta_belief, body, folded, self.wording)
-        scores = ((x - self.mean) / self.scale) @ self.coef
-        return rows[int(np.argmax(scores))]  # ties go to the more title-like line
+        """The row of the headline among the candidates (``title_belief`` must have one).
+
+        The candidates' ``candidate_features``, standardised, weighed by
+        ``coef``; ties go to the more title-like line. Runs in the compiled
+        core (``zhengwen._core.headline``).
+        """
+        return int(
+            self.core.choose(
+                np.asarray(title_belief, dtype=np.float64).tolist(),
+                np.asarray(meta_belief, dtype=np.float64).tolist(),
+                [bool(b) for b in body],
+                folded,
+            )
+        )
+
+    @cached_property
+    def core(self) -> Any:
+        """This ranker in the compiled core (``zhengwen._core.headline``), made once."""
+        return _core.headline.Ranker(
+            list(self.features),
+            self.mean.tolist(),
+            self.scale.tolist(),
+            self.coef.tolist(),
+            self.wording.core,
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _without_core(self.__dict__)
 
     def to_dict(self) -> dict[str, Any]:
         return {
