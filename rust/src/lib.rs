@@ -4,11 +4,13 @@
 use pyo3::prelude::*;
 
 pub mod features;
+pub mod html;
 
 /// The extension module `zhengwen._core`.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     features::register(m)?;
+    html::register(m)?;
     Ok(())
 }
