@@ -12,7 +12,11 @@ decode the bytes the same way (``decode_html_counted`` did not change).
    reading's link and block facts on the gold lines; how many gold lines get
    different facts (and how many pages a different title or h1).
 3. Speed of ``html_to_page`` (bytes in) before and after, and of resiliparse's
-   ``extract_plain_text(main_content=True)`` on the same bytes when installed.
+   ``extract_plain_text(main_content=True)`` on the same bytes when installed:
+   this process's CPU time a page (``time.process_time``, best of ``--rounds``),
+   which holds on a shared machine.
+
+The reading before needs lxml (``pip install lxml``; no longer a dependency).
 
     .venv/bin/python tools/check_core_html.py [--eval ../shared/eval] [--worst 10]
 """
