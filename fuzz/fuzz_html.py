@@ -43,7 +43,7 @@ def test_one_input(data: bytes) -> None:
     else:
         text = body.decode("utf-8", errors="replace")
         page = html_to_page(DEEP + text if mode == 2 else text)
-    assert page.parser == "core"
+    assert page.parser == "html5ever"
     assert all(line and line == line.strip() for line in page.lines), "blank or unstripped line"
     assert page.text == "\n".join(page.lines)
     assert len(page.link_chars) == len(page.block) == len(page.lines)

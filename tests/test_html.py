@@ -55,7 +55,7 @@ def test_every_text_node_on_its_own_line_with_link_and_block() -> None:
     assert page.title == "标题 一"
     assert page.h1 == "大 标题"
     assert page.encoding is None  # the input was a str
-    assert page.parser == "core"
+    assert page.parser == "html5ever"
 
 
 def test_scripts_styles_noscript_template_svg_and_comments_are_dropped() -> None:
@@ -195,7 +195,7 @@ def test_100000_deep_nesting_is_read_whole() -> None:
     markup = "<body><p>前</p>" + "<div>层" * depth + "底" + "</div>" * depth + "<p>后</p></body>"
     page = html_to_page(markup)  # its time is benchmarks/', not a test's, to judge
     # Far past libxml2's depth limit (2048), which the old reading left to a flat tokenizer.
-    assert page.parser == "core"
+    assert page.parser == "html5ever"
     assert page.lines[:2] == ["前", "层"]
     assert page.lines[-2:] == ["层底", "后"]
     assert len(page.lines) == depth + 2

@@ -19,15 +19,13 @@ label browsers know (the WHATWG Encoding Standard's, see
 charset-normalizer with a preference for Chinese encodings). GBK and GB2312
 are read as their superset GB18030. ``Decoded.reason`` says which step chose.
 
-Parsing is the compiled core's (``zhengwen._core.read_html``, GIL released):
-a tokenizer that follows the HTML standard (character references, raw text,
-scripts, comments; tested against html5ever's), and the tree rules of libxml2
-2.14's HTML parser, which the models were trained on (lxml read the pages
-then), kept on a stack of open elements with no tree: every tag costs
-amortised constant time whatever the depth, with no depth limit and no
-recursion, and nothing is fetched (no DTD, no external entity). See
-``rust/src/html.rs``; ``tools/check_core_html.py`` compares it with the lxml
-reading it replaced.
+Parsing is the compiled core's (``zhengwen._core.read_html``): html5ever's
+tokenizer, which follows the HTML standard (character references, raw text,
+scripts, comments), and the tree rules of libxml2 2.14's HTML parser, which the
+models were trained on (lxml read the pages then), kept on a stack of open
+elements with no tree: every tag costs amortised constant time whatever the
+depth, with no depth limit and no recursion, and nothing is fetched (no DTD,
+no external entity). See ``rust/src/html.rs``.
 """
 
 from __future__ import annotations
@@ -119,7 +117,7 @@ class HtmlPage:
     missing or empty. ``encoding`` is the Python codec the bytes were read
     with, ``None`` when the input was already ``str``, and
     ``encoding_reason`` why (see :data:`zhengwen.io.ENCODING_REASONS`).
-    ``parser`` names the reader (``"core"``: see the module docstring).
+    ``parser`` names the reader (``"html5ever"``: see the module docstring).
     """
 
     text: str
