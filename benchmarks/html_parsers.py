@@ -1,15 +1,16 @@
-"""Parser speed on the dev pages: lxml (what ``zhengwen.html`` uses) against selectolax.
+"""Parser speed on the dev pages: ``zhengwen.html``'s reader (the compiled core) against others.
 
 Every ``dev/html/*.html`` is decoded once up front (decoding is the same for
 any parser), then each reader runs over all pages ``--rounds`` times; the best
 round is reported, in milliseconds a page and MB of HTML a second:
 
-* ``lxml parse``: libxml2 builds the tree, nothing more;
-* ``lxml text nodes``: ``zhengwen.html``'s reader (tree, text nodes, link and
-  block context, title, h1);
+* ``core read_html``: ``zhengwen._core.read_html``, ``zhengwen.html``'s reader
+  (html5ever's tokenizer, libxml2's tree rules on a stack, text nodes, link
+  and block context, title, h1; ``rust/src/html.rs``);
+* ``lxml parse``: libxml2 builds the tree, nothing more (the reader before
+  the core; needs lxml, in the ``bench`` extra);
 * ``selectolax parse`` / ``selectolax text nodes``: lexbor's HTML5 tree, and
-  the same text-node walk (needs ``pip install selectolax``; skipped without);
-* ``stdlib flat``: the fallback for pages too deep for libxml2.
+  a text-node walk (needs ``pip install selectolax``; skipped without).
 
     nice -n 10 .venv/bin/python benchmarks/html_parsers.py [--dev DIR] [--rounds 3]
 """
@@ -35,8 +36,14 @@ def lxml_parse(text: str) -> object:
     return etree.fromstring(text.encode("utf-8", errors="replace"), parser)
 
 
-def lxml_text_nodes(text: str) -> object:
-    return zh_html._read_lxml(text)
+def core_read_html(text: str) -> object:
+    from zhengwen._core import read_html
+
+    return read_html(text)
+
+
+def _split_node(text: str) -> list[str]:
+    return [piece for piece in text.strip().splitlines() if piece.strip()]
 
 
 def selectolax_parse(text: str) -> object:
@@ -55,12 +62,8 @@ def selectolax_text_nodes(text: str) -> object:
     if body is not None:
         for node in body.traverse(include_text=True):
             if node.tag == "-text":
-                lines.extend(zh_html._split_node(node.text_content))
+                lines.extend(_split_node(node.text_content))
     return lines
-
-
-def stdlib_flat(text: str) -> object:
-    return zh_html._read_flat(text)
 
 
 def best_round(reader: Callable[[str], object], texts: list[str], rounds: int) -> float:
@@ -85,11 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     texts = [zh_html.decode_html(data)[0] for data in raw]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     readers: dict[str, Callable[[str], object]] = {
+        "core read_html": core_read_html,
         "lxml parse": lxml_parse,
-        "lxml text nodes": lxml_text_nodes,
         "selectolax parse": selectolax_parse,
         "selectolax text nodes": selectolax_text_nodes,
-        "stdlib flat": stdlib_flat,
     }
     print(f"{len(texts)} pages, {megabytes:.1f} MB of HTML (UTF-8), best of {args.rounds}")
     for name, reader in readers.items():

@@ -10,8 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zhengwen import html as zh_html
-from zhengwen.html import HtmlPage, decode_html, extract_html, html_to_page, looks_like_html
+from zhengwen.html import (
+    BLOCK_TAGS,
+    HtmlPage,
+    decode_html,
+    extract_html,
+    html_to_page,
+    looks_like_html,
+)
 from zhengwen.model import Document
 
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "html_lines.py"
@@ -49,7 +55,7 @@ def test_every_text_node_on_its_own_line_with_link_and_block() -> None:
     assert page.title == "标题 一"
     assert page.h1 == "大 标题"
     assert page.encoding is None  # the input was a str
-    assert page.parser == "lxml"
+    assert page.parser == "html5ever"
 
 
 def test_scripts_styles_noscript_template_svg_and_comments_are_dropped() -> None:
@@ -188,7 +194,8 @@ def test_100000_deep_nesting_is_read_whole() -> None:
     depth = 100_000
     markup = "<body><p>前</p>" + "<div>层" * depth + "底" + "</div>" * depth + "<p>后</p></body>"
     page = html_to_page(markup)  # its time is benchmarks/', not a test's, to judge
-    assert page.parser == "flat"  # past libxml2's depth limit
+    # Far past libxml2's depth limit (2048), which the old reading left to a flat tokenizer.
+    assert page.parser == "html5ever"
     assert page.lines[:2] == ["前", "层"]
     assert page.lines[-2:] == ["层底", "后"]
     assert len(page.lines) == depth + 2
@@ -198,7 +205,6 @@ def test_100000_deep_nesting_is_read_whole() -> None:
 def test_unclosed_inline_tags_past_the_depth_limit_keep_link_context() -> None:
     markup = "<body>" + "<font><a href=x>链" * 3000 + "<p>段</p></body>"
     page = html_to_page(markup)
-    assert page.parser == "flat"
     assert page.lines[-1] == "段"
     assert page.link_chars[0] == 1
     assert page.block[-1] == "p"
@@ -231,7 +237,7 @@ TAGS = ["div", "p", "a", "b", "span", "li", "td", "script", "h1", "br"]
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(TAGS), st.text("中文ab <&>\n", max_size=6)), max_size=12))
-def test_the_flat_reader_agrees_with_lxml_on_well_formed_pages(
+def test_well_formed_pages_give_each_element_text_as_its_lines(
     parts: list[tuple[str, str]],
 ) -> None:
     import html as stdlib_html
@@ -240,11 +246,17 @@ def test_the_flat_reader_agrees_with_lxml_on_well_formed_pages(
         f"<{tag}>" if tag == "br" else f"<{tag}>{stdlib_html.escape(text)}</{tag}>"
         for tag, text in parts
     )
-    markup = f"<html><head><title>t</title></head><body>{inner}</body></html>"
-    lxml_read = zh_html._read_lxml(markup)
-    assert lxml_read is not None
-    flat = zh_html._read_flat(markup)
-    assert [line for line, _, _ in flat.nodes] == [line for line, _, _ in lxml_read.nodes]
+    page = html_to_page(f"<html><head><title>t</title></head><body>{inner}</body></html>")
+    expected = [
+        (piece, tag)
+        for tag, text in parts
+        if tag not in ("br", "script") and text.strip()
+        for piece in text.strip().split("\n")
+        if piece.strip()
+    ]
+    assert page.lines == [line for line, _ in expected]
+    assert page.link_chars == [len(line) if tag == "a" else 0 for line, tag in expected]
+    assert page.block == [tag if tag in BLOCK_TAGS else "body" for _, tag in expected]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -8,6 +8,7 @@ pub mod features;
 pub mod headline;
 pub mod nets;
 pub mod stack;
+pub mod html;
 
 /// The extension module `zhengwen._core`.
 #[pymodule]
@@ -18,5 +19,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     stack::register(m)?;
     decode::register(m)?;
     headline::register(m)?;
+    html::register(m)?;
     Ok(())
 }

@@ -69,3 +69,10 @@ def beliefs(
     precision: str | None = None,
 ) -> bytearray: ...
 def heaviest_run(gain: bytes) -> tuple[int, int]: ...
+
+# rust/src/html.rs
+HTML_PARSER: str
+
+def read_html(
+    text: str,
+) -> tuple[list[str], list[int], list[str], str | None, str | None]: ...

@@ -19,22 +19,19 @@ label browsers know (the WHATWG Encoding Standard's, see
 charset-normalizer with a preference for Chinese encodings). GBK and GB2312
 are read as their superset GB18030. ``Decoded.reason`` says which step chose.
 
-Parsing uses lxml (libxml2's HTML parser) with no network access. libxml2's
-HTML parser loads no DTD and expands no external entities (lxml's
-``resolve_entities`` switch exists only for XML). ``huge_tree`` is on: in HTML
-it only lifts libxml2's caps on text-node size (10 MB) and nesting depth
-(256), since without it a long page is silently cut short; the memory used
-stays in proportion to the input. A page nested deeper than libxml2 will go
-(2048 open elements even with ``huge_tree``; an old page's unclosed
-``<font>`` tags get there) makes libxml2 stop reading; such a page is read
-again by :class:`_FlatReader`, a tokenizer that keeps no tree.
+Parsing is the compiled core's (``zhengwen._core.read_html``): html5ever's
+tokenizer, which follows the HTML standard (character references, raw text,
+scripts, comments), and the tree rules of libxml2 2.14's HTML parser, which the
+models were trained on (lxml read the pages then), kept on a stack of open
+elements with no tree: every tag costs amortised constant time whatever the
+depth, with no depth limit and no recursion, and nothing is fetched (no DTD,
+no external entity). See ``rust/src/html.rs``.
 """
 
 from __future__ import annotations
 
 import codecs
 import dataclasses
-import html.parser
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -42,15 +39,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from lxml import etree
-
     from zhengwen.io import Decoded
     from zhengwen.model import Document
     from zhengwen.options import Options
 
 # Elements whose text is not page text: code and style, fallbacks for no-script
 # browsers, inert templates, and SVG drawings, whose <text> and <title> are
-# chart labels and icon names (the dev gold leaves them out).
+# chart labels and icon names (the dev gold leaves them out). The core reads
+# by this list and BLOCK_TAGS (rust/src/html.rs); they are kept here as the
+# documentation of HtmlPage.
 SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
 
 # Elements that start a block of their own in a browser's layout (HTML's
@@ -66,24 +63,6 @@ BLOCK_TAGS = frozenset(
         "ul",
     }
 )  # fmt: skip
-
-# Elements that make no end tag (for the flat reader, which keeps its own stack).
-VOID_TAGS = frozenset(
-    {
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-        "param", "source", "track", "wbr",
-    }
-)  # fmt: skip
-
-# After the first construct that never ends (a comment, tag or quote left open),
-# the stdlib tokenizer's end-of-input mode searches from every later "<" to the
-# end of the page: quadratic. The flat reader reads that rest in windows of
-# about this many characters, each cut just before a "<", so no search passes
-# its window; only a single tag longer than this is cut in two.
-FLAT_TAIL_WINDOW = 2048
-
-# Elements that may sit in <head>: any other start tag ends the head (flat reader).
-HEAD_TAGS = frozenset({"base", "link", "meta", "noscript", "script", "style", "template", "title"})
 
 # How far into a document to look for HTML tags (looks_like_html).
 SNIFF_CHARS = 4096
@@ -119,14 +98,6 @@ _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re
 _HTML_TAG = re.compile(
     r"<(?:!doctype\s+html|html|head|body|meta|title|div|p|br|table)[\s/>]", re.IGNORECASE
 )
-_BODY_TAG = re.compile(r"<body[\s/>]", re.IGNORECASE)
-_TITLE_TAG = re.compile(r"<title[\s/>]", re.IGNORECASE)
-# The head's tokens that matter to _head_titles, and the ends of the first two.
-_HEAD_TOKEN = re.compile(r"<!--|<script\b|<title[\s/>]", re.IGNORECASE)
-_COMMENT_END = re.compile(r"-->")
-_SCRIPT_END = re.compile(r"</script\s*>", re.IGNORECASE)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +117,7 @@ class HtmlPage:
     missing or empty. ``encoding`` is the Python codec the bytes were read
     with, ``None`` when the input was already ``str``, and
     ``encoding_reason`` why (see :data:`zhengwen.io.ENCODING_REASONS`).
-    ``parser`` is ``"lxml"``, or ``"flat"`` for a page too deep for libxml2.
+    ``parser`` names the reader (``"html5ever"``: see the module docstring).
     """
 
     text: str
@@ -173,19 +144,18 @@ def html_to_page(html: bytes | str, content_type: str | None = None) -> HtmlPage
         text, encoding, reason = decoded.text, decoded.encoding, decoded.reason
     else:
         text, encoding = html, None
-    collected = _read_lxml(text)
-    if collected is None:
-        collected = _read_flat(text)
-    lines = [line for line, _, _ in collected.nodes]
+    from zhengwen._core import HTML_PARSER, read_html
+
+    lines, link_chars, block, title, h1 = read_html(text)
     return HtmlPage(
         text="\n".join(lines),
         lines=lines,
-        link_chars=[len(line) if in_link else 0 for line, _, in_link in collected.nodes],
-        block=[block for _, block, _ in collected.nodes],
-        title=_folded(collected.title),
-        h1=_folded(collected.h1),
+        link_chars=link_chars,
+        block=block,
+        title=title,
+        h1=h1,
         encoding=encoding,
-        parser=collected.parser,
+        parser=HTML_PARSER,
         encoding_reason=reason,
     )
 
@@ -350,299 +320,3 @@ def _codec(label: str) -> str | None:
         return check_encoding(name)
     except LookupError:
         return None
-
-
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass(slots=True)
-class _Collected:
-    """What one reader took from a page: (line, block, in_link) per line, title, h1."""
-
-    nodes: list[tuple[str, str, bool]]
-    title: str | None
-    h1: str | None
-    parser: str
-
-
-def _split_node(text: str | None) -> list[str]:
-    """The lines of one text node: stripped whole, split at line breaks, blank pieces dropped."""
-    if not text:
-        return []
-    text = text.strip()
-    return _split_stripped(text) if text else []
-
-
-def _split_stripped(text: str) -> list[str]:
-    """:func:`_split_node` for text already stripped and not empty."""
-    if "\n" not in text and "\r" not in text:
-        return [text]
-    return [piece for piece in _LINE_BREAK.split(text) if piece.strip()]
-
-
-def _folded(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = _SPACES.sub(" ", text).strip()
-    return text or None
-
-
-def _read_lxml(text: str) -> _Collected | None:
-    """The page read with lxml; ``None`` when libxml2 gave up on its depth."""
-    from lxml import etree
-
-    parser = etree.HTMLParser(
-        encoding="utf-8",
-        no_network=True,
-        remove_comments=False,
-        remove_pis=False,
-        huge_tree=True,
-        default_doctype=False,
-    )
-    root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
-    if any("Excessive depth" in entry.message for entry in parser.error_log):
-        return None
-    if root is None:  # nothing parseable: an empty page, or comments only
-        return _Collected([], None, None, "lxml")
-    titles = _titles_outside_svg(root)
-    body = root.find("body")
-    nodes = _walk(
-        body if body is not None else root,
-        skip_head=body is None,
-        text_titles=set(titles[_head_titles(text) :]),
-    )
-    return _Collected(
-        nodes,
-        title=_all_text(titles[0]) if titles else None,
-        h1=_all_text(root.find(".//h1")),
-        parser="lxml",
-    )
-
-
-def _titles_outside_svg(root: etree._Element) -> list[etree._Element]:
-    """The ``<title>`` elements not inside an ``<svg>``, in document order.
-
-    One walk that skips every ``<svg>`` subtree: each element is visited at
-    most once, whatever the depth (asking each title for its ancestors costs
-    depth × titles).
-    """
-    from lxml import etree
-
-    titles = []
-    walk = etree.iterwalk(root, events=("start",))
-    for _, element in walk:
-        if element.tag == "svg":
-            walk.skip_subtree()
-        elif element.tag == "title":
-            titles.append(element)
-    return titles
-
-
-def _head_titles(text: str) -> int:
-    """How many ``<title>`` tags come before the page's first ``<body`` tag in the source.
-
-    All of them when the page has no ``<body`` tag. Comments and scripts
-    are left out of the count: a ``<title`` in them is no element.
-    """
-    found = _BODY_TAG.search(text)
-    head = text if found is None else text[: found.start()]
-    # One pass, each character reached a bounded number of times: an opening
-    # with no end (``<!--`` repeated) is searched to the end once, not once
-    # per opening, since no later opening can find an end either. As for a
-    # regex that removes ``<!--.*?-->|<script.*?</script>``, an opening with
-    # no end is left alone, and a ``<title`` after it counts.
-    ends = {"<!--": _COMMENT_END, "<script": _SCRIPT_END}
-    count = pos = 0
-    while (token := _HEAD_TOKEN.search(head, pos)) is not None:
-        pos = token.end()
-        kind = token.group().lower()
-        end_pattern = ends.get(kind[:7])  # "<!--" or "<script"
-        if end_pattern is None:
-            count += 1
-            continue
-        closed = end_pattern.search(head, pos)
-        if closed is None:
-            del ends[kind[:7]]  # no later opening has an end either
-            continue
-        pos = closed.end()
-    return count
-
-
-def _all_text(element: etree._Element | None) -> str | None:
-    """The text under ``element`` (comments and its own tail left out)."""
-    if element is None:
-        return None
-    from lxml import etree
-
-    return str(etree.tostring(element, method="text", encoding="unicode", with_tail=False))
-
-
-def _walk(
-    top: etree._Element, skip_head: bool, text_titles: set[etree._Element]
-) -> list[tuple[str, str, bool]]:
-    """(line, block, in_link) for every text node under ``top``, in document order.
-
-    Uses lxml's ``iterwalk`` (no Python recursion, whatever the depth). A
-    text node's context is its parent element's: ``el.text`` sits in ``el``,
-    ``el.tail`` in ``el``'s parent. A ``<title>`` counts as text only when it
-    is one of ``text_titles``, those after the page's ``<body`` tag in the
-    source: a document pasted into the body keeps its title, as a scraper
-    that parses in source order keeps it, while the page's own title, which
-    libxml2 moves into the body when stray text or an unknown tag precedes
-    ``<head>``, stays out.
-    """
-    from lxml import etree
-
-    skipped = SKIPPED_TAGS | {"head"} if skip_head else SKIPPED_TAGS
-    top_block = top.tag if isinstance(top.tag, str) and top.tag in BLOCK_TAGS else "body"
-    nodes: list[tuple[str, str, bool]] = []
-    # (block, in_link) of every open element, the context its text nodes get.
-    context: list[tuple[str, bool]] = [(top_block, False)]
-    walk = etree.iterwalk(top, events=("start", "end", "comment", "pi"))
-    for event, element in walk:
-        if event == "start":
-            tag = element.tag
-            block, in_link = context[-1]
-            if tag in skipped or (tag == "title" and element not in text_titles):
-                walk.skip_subtree()  # its "end" still comes, for its tail
-                context.append((block, in_link))
-                continue
-            if tag in BLOCK_TAGS:
-                block = tag
-            in_link = in_link or tag == "a"
-            context.append((block, in_link))
-            text = element.text
-        else:
-            if event == "end":
-                context.pop()
-            # a comment or processing instruction: its tail only
-            block, in_link = context[-1]
-            text = element.tail if element is not top else None
-        if text:  # most text nodes are indentation: test before splitting
-            text = text.strip()
-            if text:
-                nodes.extend((line, block, in_link) for line in _split_stripped(text))
-    return nodes
-
-
-def _read_flat(text: str) -> _Collected:
-    """The page read by :class:`_FlatReader` (no tree, no depth limit).
-
-    The standard library's tokenizer raises ``AssertionError`` on some
-    malformed declarations (``<![<![``); :class:`_FlatReader` reads those as
-    text, and should another slip through, the lines read before it are kept.
-    """
-    reader = _FlatReader()
-    try:
-        reader.feed(text)
-        reader.close()
-    except AssertionError:
-        pass
-    return _Collected(reader.nodes, reader.title, reader.h1, "flat")
-
-
-class _FlatReader(html.parser.HTMLParser):
-    """Text nodes from the standard library's tokenizer, with a stack of open tags.
-
-    For pages deeper than libxml2 reads. An end tag closes the nearest open
-    element of its name and everything opened after it; an end tag with no
-    open element of its name is ignored. ``<head>`` ends at ``<body>`` or at
-    the first element that cannot sit in a head, as in a browser; text inside
-    the head is not page text. ``<title>`` is page text only after a
-    ``<body>`` tag (see :func:`_walk`). Every tag costs amortised constant
-    time, whatever the depth.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.nodes: list[tuple[str, str, bool]] = []
-        self.title: str | None = None
-        self.h1: str | None = None
-        self._stack: list[str] = []
-        self._open: dict[str, int] = {}
-        self._blocks: list[int] = []  # stack positions of open block elements
-        self._body_tag_seen = False
-        self._title_parts: list[str] | None = None
-        self._h1_parts: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self._body_tag_seen = True
-        if self._open.get("head") and tag not in HEAD_TAGS:
-            self._close("head")
-        if tag == "title" and self.title is None and self._title_parts is None:
-            self._title_parts = []
-        if tag == "h1" and self.h1 is None and self._h1_parts is None:
-            self._h1_parts = []
-        if tag in VOID_TAGS:
-            return
-        if tag in BLOCK_TAGS:
-            self._blocks.append(len(self._stack))
-        self._stack.append(tag)
-        self._open[tag] = self._open.get(tag, 0) + 1
-
-    def parse_html_declaration(self, i: int) -> int:
-        """The tokenizer's reading of ``<!...``; a declaration it rejects is text."""
-        try:
-            return super().parse_html_declaration(i)  # type: ignore[no-any-return]
-        except AssertionError:  # "expected name token", "unexpected '[' char"
-            return -1  # what the tokenizer does with a tag it cannot finish
-
-    def close(self) -> None:
-        """Read what :meth:`feed` left (from a construct that never ends) window by window.
-
-        See :data:`FLAT_TAIL_WINDOW`. Inside a script or style left open,
-        the text of a window is dropped (it is no page text) and the search for
-        its end tag goes on in the next window.
-        """
-        rest, self.rawdata = self.rawdata, ""
-        pos = 0
-        while pos < len(rest):
-            end = pos + FLAT_TAIL_WINDOW
-            if end < len(rest):
-                cut = rest.rfind("<", pos + 1, end)
-                end = cut if cut > pos else end
-            self.rawdata += rest[pos:end]
-            self.goahead(True)  # type: ignore[attr-defined]
-            if self.cdata_elem:  # type: ignore[attr-defined]
-                self.rawdata = ""
-            pos = end
-        super().close()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID_TAGS:
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title" and self._title_parts is not None:
-            self.title, self._title_parts = "".join(self._title_parts), None
-        if tag == "h1" and self._h1_parts is not None:
-            self.h1, self._h1_parts = "".join(self._h1_parts), None
-        self._close(tag)
-
-    def _close(self, tag: str) -> None:
-        """Close the nearest open ``tag`` and all opened after it; no-op if none is open."""
-        if not self._open.get(tag):
-            return
-        while self._stack:
-            closed = self._stack.pop()
-            self._open[closed] -= 1
-            if self._blocks and self._blocks[-1] >= len(self._stack):
-                self._blocks.pop()
-            if closed == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if self._title_parts is not None:
-            self._title_parts.append(data)
-        if self._h1_parts is not None:
-            self._h1_parts.append(data)
-        if self._open.get("head") or any(self._open.get(tag) for tag in SKIPPED_TAGS):
-            return
-        if self._open.get("title") and not self._body_tag_seen:
-            return
-        block = self._stack[self._blocks[-1]] if self._blocks else "body"
-        in_link = bool(self._open.get("a"))
-        for line in _split_node(data):
-            self.nodes.append((line, block, in_link))
