@@ -138,6 +138,11 @@ impl Matrix {
         self.rows
     }
 
+    /// The values, row by row.
+    pub fn into_data(self) -> Vec<f64> {
+        self.data
+    }
+
     pub fn cols(&self) -> usize {
         self.cols
     }

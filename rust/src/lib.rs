@@ -4,11 +4,12 @@
 use pyo3::prelude::*;
 
 pub mod decode;
+pub mod engine;
 pub mod features;
 pub mod headline;
+pub mod html;
 pub mod nets;
 pub mod stack;
-pub mod html;
 
 /// The extension module `zhengwen._core`.
 #[pymodule]
@@ -20,5 +21,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     decode::register(m)?;
     headline::register(m)?;
     html::register(m)?;
+    engine::register(m)?;
     Ok(())
 }

@@ -303,6 +303,12 @@ def decide(
     needs through this module's ``page_features`` and ``beliefs``.
     """
 
+    if len(models) == 2 and all(isinstance(m, classify.Classifier) for m in models):
+        # The package's models: the whole decision in the core, no call back here.
+        first_model, second_model = models
+        return _decide_in_core(
+            folded, threshold, first_model, second_model, template, markup, ranker
+        )
     first: list[FloatArray] = []  # the first reading's features: the page read whole
 
     def read(rows: list[int]) -> tuple[bytes, int, bytes]:
@@ -331,6 +337,44 @@ def decide(
         x1 = spread
     return PageDecision(
         _labels(labels), np.frombuffer(body, dtype=np.float64), title_rows, x1, dropped, header
+    )
+
+
+def _decide_in_core(
+    folded: list[str],
+    threshold: float,
+    first: classify.Classifier,
+    second: classify.Classifier,
+    template: FloatArray | None,
+    markup: Markup | None,
+    ranker: Ranker | None,
+) -> PageDecision:
+    """``decide`` for the package's own models: features, beliefs and decode in the core."""
+    names = features.ALL_NAMES
+    facts = None
+    if markup is not None:
+        names += features.HTML_NAMES
+        facts = (markup.link_chars, markup.block, markup.title, markup.h1)
+    labels, body, title_rows, dropped, header, x1 = _core.decide_page(
+        features._featurizer(),
+        first._core,
+        second._core,
+        _decoder(names),
+        folded,
+        threshold,
+        _stack_columns(),
+        None if template is None else np.asarray(template, dtype=np.float64).tolist(),
+        facts,
+        None if ranker is None else ranker.core,
+        _rules(),
+    )
+    return PageDecision(
+        _labels(labels),
+        np.frombuffer(body, dtype=np.float64),
+        title_rows,
+        np.frombuffer(x1, dtype=np.float64).reshape(len(folded), len(names)),
+        dropped,
+        header,
     )
 
 
@@ -467,10 +511,14 @@ def _core_features(x: Any) -> tuple[bytes, int]:
 
 
 @cache
-def _decoder() -> Any:
-    """The compiled decoder, built once from the lexicons and this module's patterns."""
+def _decoder(names: tuple[str, ...] = _CORE_NAMES) -> Any:
+    """The compiled decoder, built once from the lexicons and this module's patterns.
+
+    ``names`` are the columns of the features it is handed: ``_CORE_NAMES``
+    from Python's readings, a page's whole matrix in ``_core.decide_page``.
+    """
     return _core.decode.Decoder(
-        names=list(_CORE_NAMES),
+        names=list(names),
         lexicon_columns=list(_LEXICON_COLUMNS),
         edge_chars=features._EDGE_CHARS,
         comment_section=sorted(lexicon.comment_section()),

@@ -155,3 +155,15 @@ pub fn html_features(page: &Page, markup: &Markup, x: &mut Matrix<'_>, offset: u
         }
     }
 }
+
+impl Markup {
+    /// The facts of lines `rows` alone, in their order (a page's body read alone).
+    pub fn subset(&self, rows: &[usize]) -> Markup {
+        Markup {
+            linked: rows.iter().map(|&i| self.linked[i]).collect(),
+            groups: rows.iter().map(|&i| self.groups[i]).collect(),
+            title: self.title.clone(),
+            h1: self.h1.clone(),
+        }
+    }
+}

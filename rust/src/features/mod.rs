@@ -9,8 +9,8 @@
 mod base;
 mod classes;
 mod context;
-mod html;
-mod page;
+pub mod html;
+pub mod page;
 mod patterns;
 
 use pyo3::exceptions::PyValueError;
@@ -325,7 +325,7 @@ fn with_str_bytes<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&[u8]) -> R) -> PyR
 }
 
 /// A page from a Python iterable of `str`.
-fn read_page(folded: &Bound<'_, PyAny>) -> PyResult<Page> {
+pub(crate) fn read_page(folded: &Bound<'_, PyAny>) -> PyResult<Page> {
     let mut page = Page::new([]);
     for line in folded.try_iter()? {
         let line = line?;
@@ -343,7 +343,7 @@ fn folded_str(s: Option<&Bound<'_, PyString>>) -> PyResult<Vec<u8>> {
 }
 
 /// The markup facts from `(link_chars, block, title, h1)`.
-fn read_markup(
+pub(crate) fn read_markup(
     n: usize,
     link_chars: &Bound<'_, PyAny>,
     block: &Bound<'_, PyAny>,
@@ -378,7 +378,7 @@ fn read_markup(
     })
 }
 
-type MarkupArgs<'py> = (
+pub(crate) type MarkupArgs<'py> = (
     Bound<'py, PyAny>,
     Bound<'py, PyAny>,
     Option<Bound<'py, PyString>>,
