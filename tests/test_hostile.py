@@ -406,21 +406,6 @@ def test_count_lines_counts_as_split_lines_splits() -> None:
 # --------------------------------------------------------------------------- 9: linear features
 
 
-def test_prose_overlap_groups_by_sorting_not_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    import numpy as np
-
-    from zhengwen import features
-
-    page = ["全区上下深入学习贯彻党的二十大精神，区党工委、管委会迅速行动。"] * 50 + ["首页"]
-    expected = features.line_features(page)
-
-    def no_unique(*args: object, **kwargs: object) -> None:
-        raise AssertionError("np.unique: hashing grows faster than the page (issue 25)")
-
-    monkeypatch.setattr(np, "unique", no_unique)  # below 2**21 lines it is never needed
-    assert np.array_equal(features.line_features(page), expected)
-
-
 def test_prose_overlap_equals_the_unique_based_grouping() -> None:
     import numpy as np
 
