@@ -249,3 +249,21 @@ def test_extract_keeps_its_keyword_parameters(seed_text: str) -> None:
     assert doc == zhengwen.extract(seed_text, Options(favor_precision=True))
     shares = [0.0] * len(doc.lines)
     assert zhengwen.extract(seed_text, template=shares).lines[0].text == doc.lines[0].text
+
+
+def test_text_path_does_not_import_numpy() -> None:
+    # numpy costs more to import than a page takes: extract on text and the
+    # command on a page file must not load it (zhengwen/engine.py builds the core's pieces).
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    seed = Path(__file__).resolve().parents[1] / "fixtures" / "seed.txt"
+    code = (
+        "import sys, zhengwen, zhengwen.cli\n"
+        f"doc = zhengwen.extract(open({str(seed)!r}, encoding='utf-8').read())\n"
+        "assert doc.body\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

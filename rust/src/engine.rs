@@ -10,10 +10,15 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyAny, PyByteArray};
 
-use crate::decode::{py_lines, DecodeError, Decoder, Matrix, Reader, Reading, Rules, N_CLASSES};
+use pyo3::exceptions::PyValueError;
+
+use crate::decode::{
+    py_lines, Decision, DecodeError, Decoder, Matrix, Reader, Reading, Rules, N_CLASSES,
+};
 use crate::features::{read_markup, read_page, Featurizer, Markup, MarkupArgs, Page};
 use crate::headline::Ranker;
 use crate::nets::{to_bytearray, Classifier, Precision, PyModel};
+use crate::reasons::{reasons_to_py, Decided, Reasons};
 use crate::stack::{beliefs, BaseColumns};
 
 /// Reads lines of one page with the core's features and models.
@@ -83,6 +88,85 @@ type PagePy<'py> = (
     Bound<'py, PyByteArray>,
 );
 
+/// What `extract_page` gives Python: labels (class indices), body beliefs,
+/// title rows and one reason code a line; plain lists, for a caller that
+/// does not load numpy.
+type ExtractedPy<'py> = (Vec<u8>, Vec<f64>, Vec<usize>, Vec<Bound<'py, PyAny>>);
+
+/// The arguments both entry points take, as Python hands them over.
+struct PageArgs<'py> {
+    featurizer: Bound<'py, Featurizer>,
+    first: Bound<'py, PyModel>,
+    second: Bound<'py, PyModel>,
+    decoder: Bound<'py, Decoder>,
+    threshold: f64,
+    at: (usize, usize, usize),
+    template: Option<Vec<f64>>,
+    markup: Option<MarkupArgs<'py>>,
+    ranker: Option<Bound<'py, Ranker>>,
+    rules: Option<Bound<'py, Rules>>,
+}
+
+/// Decides a page in the core (GIL released); with `reasons`, explains it too.
+fn decide_in_core(
+    py: Python<'_>,
+    args: &PageArgs<'_>,
+    folded: &Bound<'_, PyAny>,
+    reasons: Option<&Reasons>,
+) -> PyResult<(Decision, Vec<String>)> {
+    let page = read_page(folded)?;
+    let lines = py_lines(folded)?;
+    let markup = match &args.markup {
+        None => None,
+        Some((links, block, title, h1)) => Some(read_markup(
+            page.len(),
+            links,
+            block,
+            title.as_ref(),
+            h1.as_ref(),
+        )?),
+    };
+    let featurizer = args.featurizer.get();
+    let reader = CoreReader {
+        featurizer,
+        page: &page,
+        markup: markup.as_ref(),
+        first: &args.first.get().inner,
+        second: &args.second.get().inner,
+        at: BaseColumns {
+            han: args.at.0,
+            latin_ratio: args.at.1,
+            chars: args.at.2,
+        },
+        cols: featurizer.columns(markup.is_some()),
+    };
+    let decoder = args.decoder.get();
+    let ranker = args.ranker.as_ref().map(|r| r.get());
+    let rules = args
+        .rules
+        .as_ref()
+        .map_or_else(Rules::default, |r| *r.get());
+    let (threshold, template) = (args.threshold, args.template.as_deref());
+    py.detach(|| {
+        let decision = decoder.decide(&lines, threshold, template, &reader, ranker, &rules)?;
+        let why = match reasons {
+            None => Vec::new(),
+            Some(r) => {
+                let page = Decided {
+                    labels: &decision.labels,
+                    features: &decision.features,
+                    title_rows: &decision.title_rows,
+                    dropped: &decision.dropped,
+                    section_header: decision.section_header,
+                };
+                r.explain(decoder, &lines, &page)
+                    .map_err(PyValueError::new_err)?
+            }
+        };
+        Ok((decision, why))
+    })
+}
+
 /// `decode.decide` for the package's own models, in the core from end to end.
 ///
 /// `at` holds the feature columns of han, latin_ratio and chars (the
@@ -108,45 +192,19 @@ fn decide_page<'py>(
     ranker: Option<Bound<'py, Ranker>>,
     rules: Option<Bound<'py, Rules>>,
 ) -> PyResult<PagePy<'py>> {
-    let page = read_page(folded)?;
-    let lines = py_lines(folded)?;
-    let markup = match &markup {
-        None => None,
-        Some((links, block, title, h1)) => Some(read_markup(
-            page.len(),
-            links,
-            block,
-            title.as_ref(),
-            h1.as_ref(),
-        )?),
-    };
-    let featurizer = featurizer.get();
-    let reader = CoreReader {
+    let args = PageArgs {
         featurizer,
-        page: &page,
-        markup: markup.as_ref(),
-        first: &first.get().inner,
-        second: &second.get().inner,
-        at: BaseColumns {
-            han: at.0,
-            latin_ratio: at.1,
-            chars: at.2,
-        },
-        cols: featurizer.columns(markup.is_some()),
+        first,
+        second,
+        decoder,
+        threshold,
+        at,
+        template,
+        markup,
+        ranker,
+        rules,
     };
-    let decoder = decoder.get();
-    let ranker = ranker.as_ref().map(|r| r.get());
-    let rules = rules.map_or_else(Rules::default, |r| *r.get());
-    let decision = py.detach(|| {
-        decoder.decide(
-            &lines,
-            threshold,
-            template.as_deref(),
-            &reader,
-            ranker,
-            &rules,
-        )
-    })?;
+    let (decision, _) = decide_in_core(py, &args, folded, None)?;
     let labels = decision.labels.iter().map(|&l| l as u8).collect();
     let body = to_bytearray(py, &decision.body_belief);
     let features = to_bytearray(py, &decision.features.into_data());
@@ -160,7 +218,53 @@ fn decide_page<'py>(
     ))
 }
 
+/// `decide_page` and `reasons.explain` in one call: what `zhengwen.extract`
+/// needs of a page (labels, body beliefs, title rows, reasons), as lists.
+#[pyfunction]
+#[pyo3(signature = (
+    featurizer, first, second, decoder, reasons, folded, threshold, at,
+    template=None, markup=None, ranker=None, rules=None
+))]
+#[allow(clippy::too_many_arguments)]
+fn extract_page<'py>(
+    py: Python<'py>,
+    featurizer: Bound<'py, Featurizer>,
+    first: Bound<'py, PyModel>,
+    second: Bound<'py, PyModel>,
+    decoder: Bound<'py, Decoder>,
+    reasons: Bound<'py, Reasons>,
+    folded: &Bound<'py, PyAny>,
+    threshold: f64,
+    at: (usize, usize, usize),
+    template: Option<Vec<f64>>,
+    markup: Option<MarkupArgs<'py>>,
+    ranker: Option<Bound<'py, Ranker>>,
+    rules: Option<Bound<'py, Rules>>,
+) -> PyResult<ExtractedPy<'py>> {
+    let args = PageArgs {
+        featurizer,
+        first,
+        second,
+        decoder,
+        threshold,
+        at,
+        template,
+        markup,
+        ranker,
+        rules,
+    };
+    let (decision, why) = decide_in_core(py, &args, folded, Some(reasons.get()))?;
+    let labels = decision.labels.iter().map(|&l| l as u8).collect();
+    Ok((
+        labels,
+        decision.body_belief,
+        decision.title_rows,
+        reasons_to_py(py, &why)?,
+    ))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decide_page, m)?)?;
+    m.add_function(wrap_pyfunction!(extract_page, m)?)?;
     Ok(())
 }

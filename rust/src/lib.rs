@@ -9,6 +9,7 @@ pub mod features;
 pub mod headline;
 pub mod html;
 pub mod nets;
+pub mod reasons;
 pub mod stack;
 
 /// The extension module `zhengwen._core`.
@@ -22,5 +23,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     headline::register(m)?;
     html::register(m)?;
     engine::register(m)?;
+    reasons::register(m)?;
     Ok(())
 }

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from zhengwen import _core
+from zhengwen import _core, engine
 
 FORMAT: str = _core.TREES_FORMAT
 MLP_FORMAT: str = _core.MLP_FORMAT
@@ -131,9 +130,8 @@ def _wrap(core: _core.Model) -> Classifier:
 
 @cache
 def load(name: str) -> Classifier:
-    """The packaged model ``model/<name>.json``, parsed once, of either kind."""
-    text = resources.files("zhengwen").joinpath("model", f"{name}.json").read_text("utf-8")
-    return _wrap(_core.Model(text))
+    """The packaged model ``model/<name>.json``, parsed once (``engine.model``), of either kind."""
+    return _wrap(engine.model(name))
 
 
 def parse(data: dict[str, Any]) -> Classifier:

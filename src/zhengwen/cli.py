@@ -76,7 +76,6 @@ from zhengwen.io import (
     input_identities,
 )
 from zhengwen.options import Options
-from zhengwen.site import SiteTemplates
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -607,6 +606,8 @@ def _main_jsonl(
     progress: bool,
     stats: Stats,
 ) -> int:
+    from zhengwen.site import SiteTemplates  # numpy: only with --site-template
+
     config = RecordConfig(
         options=options,
         text_field=args.text_field,
@@ -677,6 +678,8 @@ def _main_warc(
     progress: bool,
     stats: Stats,
 ) -> int:
+    from zhengwen.site import SiteTemplates  # numpy: only with --site-template
+
     config = ArchiveConfig(
         options=options,
         lang=args.lang,
@@ -791,6 +794,8 @@ def _learn_pages(
     """``config`` with the site templates of the page files when asked (--site-template)."""
     if not args.site_template:
         return config
+    from zhengwen.site import SiteTemplates  # numpy: only with --site-template
+
     templates = SiteTemplates()
     stats.sites = site_summary(templates, learn_pages(inputs, config, templates, progress))
     return dataclasses.replace(config, templates=templates)

@@ -1,6 +1,8 @@
 """The pipeline: normalize → features → classify (context-free) → decode (context) → metadata.
 
 ``extract`` reads top to bottom like the table of contents of the package.
+Features, both passes, the decode and the reasons run in the compiled core in
+one call (``engine.extract_page``); nothing on this path loads numpy.
 """
 
 from __future__ import annotations
@@ -11,11 +13,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-import numpy as np
-
-from zhengwen import classify, decode, headline, metadata, reasons
-from zhengwen.decode import STACK_NAMES
-from zhengwen.features import ALL_NAMES, HTML_NAMES, Markup
+from zhengwen import engine, metadata
+from zhengwen.engine import Markup
 from zhengwen.html import decode_page, document_from_page, html_to_page, looks_like_html
 from zhengwen.io import binary_problem
 from zhengwen.model import Document, Label, Line
@@ -93,20 +92,18 @@ def _extract(
     folded = [feature_text(line, opts.max_line_chars) for line in raw]
     shares = None
     if template is not None:
-        shares = np.asarray(template, dtype=np.float64)
-        if shares.shape != (len(raw),):
-            raise ValueError(f"template has {shares.size} shares for {len(raw)} lines")
+        shares = [float(s) for s in template]
+        if len(shares) != len(raw):
+            raise ValueError(f"template has {len(shares)} shares for {len(raw)} lines")
     if markup is not None and not (len(markup.link_chars) == len(markup.block) == len(raw)):
         raise ValueError(f"markup has {len(markup.block)} lines for {len(raw)} lines of text")
     html = markup is not None
     # The headline ranker was fitted on the text path's beliefs; the HTML
     # path's models read <title> and <h1> and choose better on their own.
-    ranker = None if html else headline.load()
-    page = decode.decide(folded, opts.threshold, _models(html), shares, markup, ranker)
-    why = reasons.explain(folded, page)
-    lines = [
-        Line(i, raw[i], page.labels[i], float(page.body_belief[i]), why[i]) for i in range(len(raw))
-    ]
+    ranker = None if html else engine.ranker()
+    codes, body_belief, _, why = engine.extract_page(folded, opts.threshold, shares, markup, ranker)
+    labels = _LABELS
+    lines = [Line(i, raw[i], labels[codes[i]], body_belief[i], why[i]) for i in range(len(raw))]
     meta = metadata.collect(lines)
     body = "\n".join(line.text for line in lines if line.label is Label.BODY)
     return Document(
@@ -122,20 +119,21 @@ def _extract(
 
 
 GC_PAUSE_LINES = 5_000  # pages with at least this many lines run with the collector paused
+_LABELS = tuple(Label(c) for c in engine.CLASSES)  # the core's class indices, as labels
 
 
 @cache
-def _models(html: bool = False) -> tuple[classify.Classifier, classify.Classifier]:
-    """The shipped models (text path, or HTML path), checked against the features computed."""
-    suffix, base = ("-html", ALL_NAMES + HTML_NAMES) if html else ("", ALL_NAMES)
-    first, second = classify.load("pass1" + suffix), classify.load("pass2" + suffix)
-    for model, names in ((first, base), (second, base + STACK_NAMES)):
-        if model.features != names:
-            raise RuntimeError(
-                "the packaged model was trained on other features than this code computes; "
-                "refit it with tools/train.py --export"
-            )
-    return first, second
+def _models(html: bool = False) -> tuple[Any, Any]:
+    """The shipped models (text path, or HTML path) as ``classify`` wraps them (numpy API).
+
+    Checked against the features computed (``engine.models``); for the tools
+    and tests that hand them to ``decode.decide``.
+    """
+    from zhengwen import classify
+
+    suffix = "-html" if html else ""
+    engine.models(html)
+    return classify.load("pass1" + suffix), classify.load("pass2" + suffix)
 
 
 def clean(

@@ -18,36 +18,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
 import regex
 
-from zhengwen import _core, classify, features, lexicon
+from zhengwen import _core, classify, engine
 from zhengwen.classify import NET_ROW_BLOCK
-from zhengwen.features import AGO, FloatArray, Markup, col, page_features
+from zhengwen.engine import CLASSES as CLASSES
+from zhengwen.engine import CORE_NAMES as _CORE_NAMES
+from zhengwen.engine import FALLBACK_MIN_PROB as FALLBACK_MIN_PROB
+from zhengwen.engine import FALLBACK_RELATIVE as FALLBACK_RELATIVE
+from zhengwen.engine import KEY_LINE_MAX_CHARS as KEY_LINE_MAX_CHARS
+from zhengwen.engine import PAGER_KEY_MAX_CHARS as PAGER_KEY_MAX_CHARS
+from zhengwen.engine import REFINE_ROUNDS as REFINE_ROUNDS
+from zhengwen.engine import RULES as RULES
+from zhengwen.engine import SECTION_HEADER_MIN_CHARS as SECTION_HEADER_MIN_CHARS
+from zhengwen.engine import STACK_NAMES as STACK_NAMES
+from zhengwen.engine import SUBTITLE_DASHES as _SUBTITLE_DASHES
+from zhengwen.engine import TEMPLATE_MAX_SHARE as TEMPLATE_MAX_SHARE
+from zhengwen.engine import TEMPLATE_MIN_SHARE as TEMPLATE_MIN_SHARE
+from zhengwen.engine import TITLE_MIN_PROB as TITLE_MIN_PROB
+from zhengwen.features import FloatArray, Markup, col, page_features
 from zhengwen.headline import Ranker
 from zhengwen.model import Label
 from zhengwen.options import DEFAULT
 
-# The line classes, in the order of the models' outputs, and the stacked
-# features that pass two reads beside the base ones: both defined once, in the
-# compiled core (rust/src/stack.rs), which computes the stacking.
-CLASSES: tuple[str, ...] = tuple(_core.CLASSES)
+# The line classes (CLASSES, in the order of the models' outputs) and the
+# stacked features that pass two reads beside the base ones (STACK_NAMES): both
+# defined once, in the compiled core (rust/src/stack.rs), which computes the
+# stacking. The decode's constants and RULES are zhengwen.engine's (one
+# definition; patched here, they take effect here and on extract).
 BODY = 0
 TITLE = CLASSES.index("title")
 META = CLASSES.index("meta")
 _LABELS = tuple(Label(c) for c in CLASSES)
-# A page's most title-like line is its title if the model gives it at least
-# this probability. On the dev pages' CV beliefs, the most title-like line is
-# the gold title on about 80% of pages even when its belief is tiny, so the
-# bar is only there to leave pages with no headline-like line untitled.
-TITLE_MIN_PROB = 0.0005
-# When no line reaches the body threshold but the best reaches FALLBACK_MIN_PROB,
-# lines within FALLBACK_RELATIVE of the best are kept (see labels_from_probs).
-FALLBACK_MIN_PROB = 0.15
-FALLBACK_RELATIVE = 0.7
 
 
 def heaviest_run(gain: FloatArray) -> tuple[int, int]:
@@ -59,13 +64,7 @@ def heaviest_run(gain: FloatArray) -> tuple[int, int]:
     return int(start), int(end)
 
 
-# Pass two's features beside the base ones, in column order (rust/src/stack.rs).
-STACK_NAMES: tuple[str, ...] = tuple(_core.STACK_NAMES)
-
-
-def _stack_columns() -> tuple[int, int, int]:
-    """Where the stacking finds its base features in ``x1``: han, latin_ratio, chars."""
-    return col("han"), col("latin_ratio"), col("chars")
+_stack_columns = engine.stack_columns
 
 
 def _doubles(x: FloatArray) -> tuple[bytes, int, int]:
@@ -89,9 +88,6 @@ def stack_features(x: FloatArray, probs: FloatArray) -> FloatArray:
 
 
 # --- furniture kinds that a lexicon names outright -------------------------
-
-PAGER_KEY_MAX_CHARS = 8  # "上一篇：" and the like; longer lines carry the linked title
-KEY_LINE_MAX_CHARS = 4 * PAGER_KEY_MAX_CHARS  # a lexicon key and its short value (title, e-mail)
 
 
 def name_furniture(labels: list[Label], x: FloatArray, folded: list[str]) -> list[Label]:
@@ -131,11 +127,6 @@ def drop_title_echoes(
     return _labels(out)
 
 
-# A related-list header closes the article from this length on: the bare two-character
-# ones (最新, 热门, 推荐) are also tabs and sort toggles, over a forum's replies as well.
-SECTION_HEADER_MIN_CHARS = 3
-
-
 def close_sections(
     labels: list[Label],
     x: FloatArray,
@@ -167,14 +158,6 @@ def close_sections(
 
 
 # --- the decision for a whole page ------------------------------------------
-
-# Re-readings of the body alone before the first reading is kept instead of a
-# stable body. Most bodies are stable at once; a body that is peeled a few
-# lines a round (a flowchart drawn one character a line) took 14 on a dev page.
-# The re-readings together read at most REFINE_ROUNDS times the page's lines,
-# so a page's cost stays in proportion to its length (a bounded factor: small
-# pages usually settle in one re-reading, a few large ones use many rounds).
-REFINE_ROUNDS = 20
 
 
 class Model(Protocol):
@@ -239,12 +222,6 @@ def beliefs(x1: FloatArray, models: Sequence[Model]) -> FloatArray:
     return np.vstack(parts)
 
 
-# A line the site template shows on more than this share of a site's other
-# pages counts as template evidence (see apply_template).
-TEMPLATE_MIN_SHARE = 0.5
-TEMPLATE_MAX_SHARE = 0.99  # no share is taken as certainty: evidence, not a delete
-
-
 def apply_template(probs: FloatArray, shares: FloatArray) -> FloatArray:
     """Beliefs after the site-template evidence (``zhengwen.site``).
 
@@ -260,10 +237,8 @@ def apply_template(probs: FloatArray, shares: FloatArray) -> FloatArray:
     return np.frombuffer(out, dtype=np.float64).reshape(probs.shape)
 
 
-# The start of a script, style or frame element left in the text by a scraper
-# (<SCRIPT LANGUAGE="JavaScript1.1" SRC=…>, <noscript><a href=…>): code, never
-# the article's text. Matched on a folded line, whose spaces are gone.
-_CODE_ELEMENT = regex.compile(r"</?(?:no)?script|</?style|</?iframe", regex.IGNORECASE)
+# A script, style or frame tag at a folded line's start (engine.CODE_ELEMENT).
+_CODE_ELEMENT = regex.compile(engine.CODE_ELEMENT, regex.IGNORECASE)
 
 
 def is_code_element(folded: str) -> bool:
@@ -350,13 +325,13 @@ def _decide_in_core(
     ranker: Ranker | None,
 ) -> PageDecision:
     """``decide`` for the package's own models: features, beliefs and decode in the core."""
-    names = features.ALL_NAMES
+    names = engine.ALL_NAMES
     facts = None
     if markup is not None:
-        names += features.HTML_NAMES
+        names += engine.HTML_NAMES
         facts = (markup.link_chars, markup.block, markup.title, markup.h1)
     labels, body, title_rows, dropped, header, x1 = _core.decide_page(
-        features._featurizer(),
+        engine.featurizer(),
         first._core,
         second._core,
         _decoder(names),
@@ -383,30 +358,13 @@ def _best_furniture(p: FloatArray) -> Label:
     return _LABELS[_core.decode.best_furniture(np.asarray(p, dtype=np.float64).tolist())]
 
 
-# A line that opens with a dash is a subtitle (副题: ——热烈祝贺…), which the
-# guidelines count as body; it is never the headline.
-_SUBTITLE_DASHES = "—―─－-–"
-
-
 def is_subtitle(folded: str) -> bool:
     """Whether a folded line opens with a dash, as a subtitle does."""
     return bool(folded) and folded[0] in _SUBTITLE_DASHES
 
 
-# A headline is never one of these forms (none of the 131 dev headlines is):
-# a line the lexicons name outright as furniture (首页, 相关阅读, 上一篇 …), a
-# line led by a meta key (来源：, 作者：, 发布时间：), a line that is mostly a
-# date or gives a date with a time of day (于 2023-09-04 17:53:10 发布: a date
-# line; a time alone is left, as 98:95 may be a score), a line that is a month
-# or a relative time alone, perhaps with a count (a blog's archive, 2005年11月(15);
-# a post's 3天前), and a breadcrumb (多维博客 » 标题: the headline's echo, not the
-# headline).
-_BREADCRUMB = "»›＞>"
-_WHEN_ALONE = regex.compile(
-    rf"(?:(?:19|20)\d\d\s*(?:年\s*[01]?\d\s*月|[-/.]\s*[01]?\d)|{AGO.pattern})"
-    r"\s*(?:[(（]\d+[)）])?"
-)
-_LEXICON_COLUMNS = tuple(f"lex_exact_{kind.value}" for kind in lexicon.Kind)
+# The forms that are never the headline (engine.WHEN_ALONE, BREADCRUMB, the lexicons).
+_WHEN_ALONE = regex.compile(engine.WHEN_ALONE)
 
 
 def never_headline(x: FloatArray, folded: Sequence[str]) -> list[bool]:
@@ -454,47 +412,6 @@ def labels_from_probs(
 
 # --- the compiled core ---------------------------------------------------------
 
-# The rules after the beliefs run in the compiled core (rust/src/decode.rs and
-# headline.rs), each on while its name is here: tools/audit_rules.py switches
-# them off one at a time to measure what each earns. The constants of this
-# module are read at each call, so a patched constant takes effect too.
-RULES: frozenset[str] = frozenset(
-    {
-        "no_text",  # a line of icon glyphs alone is never body (normalize.has_text)
-        "code_element",  # a script/style/iframe tag line is never body (is_code_element)
-        "never_headline",  # forms that are never the headline
-        "name_furniture",  # lexicon-named kinds for non-body lines
-        "title_echoes",  # body lines equal to the title are echoes (drop_title_echoes)
-        "close_sections",  # a section header below the article closes it
-        "comment_sections",  # close_sections: reader-comment headers close the article too
-        "ranker_wording",  # the headline ranker reads the line's wording
-    }
-)
-
-# AGO opens with (?<!\d), a look-behind the core's engine does not have. It
-# opens an alternative that a full match of _WHEN_ALONE can only start at the
-# line's start, where no digit precedes and it always holds: without it the
-# pattern matches the same lines.
-_WHEN_ALONE_CORE = _WHEN_ALONE.pattern.replace(r"(?<!\d)", "")
-assert AGO.pattern.startswith(r"(?<!\d)") and "(?<" not in _WHEN_ALONE_CORE
-
-
-def _core_pattern(pattern: regex.Pattern[str]) -> str:
-    """A pattern's text with its case flag written inline, as the core's engine reads it."""
-    return ("(?i)" if pattern.flags & regex.IGNORECASE else "") + pattern.pattern
-
-
-# The feature columns the core's rules read, by name: a reading hands it these alone
-# (the whole matrix is 1 KB a line, these 13 columns a tenth of it).
-_CORE_NAMES = (
-    "chars",
-    "date_cover",
-    "has_time",
-    "meta_key",
-    "lex_start_pager",
-    "lex_start_footer",
-    *_LEXICON_COLUMNS,
-)
 _CORE_COLUMNS = [col(name) for name in _CORE_NAMES]
 
 
@@ -510,41 +427,14 @@ def _core_features(x: Any) -> tuple[bytes, int]:
     return _f64(x[:, _CORE_COLUMNS]), len(_CORE_COLUMNS)
 
 
-@cache
 def _decoder(names: tuple[str, ...] = _CORE_NAMES) -> Any:
-    """The compiled decoder, built once from the lexicons and this module's patterns.
-
-    ``names`` are the columns of the features it is handed: ``_CORE_NAMES``
-    from Python's readings, a page's whole matrix in ``_core.decide_page``.
-    """
-    return _core.decode.Decoder(
-        names=list(names),
-        lexicon_columns=list(_LEXICON_COLUMNS),
-        edge_chars=features._EDGE_CHARS,
-        comment_section=sorted(lexicon.comment_section()),
-        comment_words=list(lexicon._COMMENT_WORDS),
-        comment_forms=_core_pattern(lexicon._COMMENT_SECTION_FORMS),
-        when_alone=_WHEN_ALONE_CORE,
-        code_element=_core_pattern(_CODE_ELEMENT),
-        subtitle_dashes=_SUBTITLE_DASHES,
-        breadcrumb=_BREADCRUMB,
-    )
+    """The compiled decoder (``engine.decoder``), built once for each set of columns."""
+    return engine.decoder(names)
 
 
 def _rules() -> Any:
-    """The rule switches and constants as this module holds them now."""
-    return _core.decode.Rules(
-        RULES,
-        title_min_prob=TITLE_MIN_PROB,
-        fallback_min_prob=FALLBACK_MIN_PROB,
-        fallback_relative=FALLBACK_RELATIVE,
-        template_min_share=TEMPLATE_MIN_SHARE,
-        template_max_share=TEMPLATE_MAX_SHARE,
-        pager_key_max_chars=PAGER_KEY_MAX_CHARS,
-        key_line_max_chars=KEY_LINE_MAX_CHARS,
-        section_header_min_chars=SECTION_HEADER_MIN_CHARS,
-        refine_rounds=REFINE_ROUNDS,
-    )
+    """The rule switches and constants as this module holds them now (``engine.rules``)."""
+    return engine.rules()
 
 
 _CODES = {label: i for i, label in enumerate(_LABELS)}

@@ -13,52 +13,45 @@ The computation is the compiled core's (``zhengwen._core.Featurizer``, in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 import regex
 
-from zhengwen import _core, lexicon
-from zhengwen.lexicon import Kind
+from zhengwen import _core
+from zhengwen.engine import (
+    ALL_NAMES,
+    CONTEXT_NAMES,
+    HTML_NAMES,
+    NAMES,
+    Markup,
+    col,
+    line_core,
+)
+from zhengwen.engine import featurizer as _featurizer
+
+__all__ = [
+    "AGO",
+    "ALL_NAMES",
+    "CONTEXT_NAMES",
+    "HTML_NAMES",
+    "NAMES",
+    "N_BASE",
+    "FloatArray",
+    "Markup",
+    "col",
+    "html_features",
+    "line_core",
+    "line_features",
+    "page_features",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
 # "3小时前", "昨天": also read by zhengwen.decode; the core runs the same pattern.
 AGO = regex.compile(_core.AGO_SOURCE)
 
-NAMES: tuple[str, ...]
-CONTEXT_NAMES: tuple[str, ...]
-HTML_NAMES: tuple[str, ...]
-NAMES, CONTEXT_NAMES, HTML_NAMES = (
-    tuple(names) for names in _core.feature_names([k.value for k in Kind])
-)
-ALL_NAMES: tuple[str, ...] = NAMES + CONTEXT_NAMES
 N_BASE = len(NAMES)
-_COL = {name: i for i, name in enumerate(NAMES)}
-
-# Stripped from a line's ends before a whole-line lexicon look-up, so that
-# 【相关新闻】 and ·上一篇： match: separators, quotes, clause marks, digits.
-_EDGE_CHARS: str = _core.EDGE_CHARS
-
-
-def line_core(folded: str) -> str:
-    """A folded line without its edge bullets, brackets and numbers: what lexicons match whole."""
-    return folded.strip(_EDGE_CHARS)
-
-
-def col(name: str) -> int:
-    """Column index of a feature name."""
-    return _COL[name]
-
-
-@cache
-def _featurizer() -> _core.Featurizer:
-    """The core's featurizer, built once from the lexicons."""
-    return _core.Featurizer(
-        lexicon.exact_index(), lexicon.function_chars(), [k.value for k in Kind]
-    )
 
 
 def _matrix(buf: bytearray, rows: int, cols: int) -> FloatArray:
@@ -92,23 +85,7 @@ def _is_prose(x: FloatArray) -> npt.NDArray[np.bool_]:
     return (x[:, col("han")] >= PROSE_HAN) & (x[:, col("punct_ratio")] >= PROSE_PUNCT)
 
 
-# --- what the HTML knows (zhengwen.html), for pages read from markup --------
-
-
-@dataclass(frozen=True)
-class Markup:
-    """Per-line facts from a page's HTML (see ``zhengwen.html.HtmlPage``), line for line."""
-
-    link_chars: Sequence[int]
-    block: Sequence[str]
-    title: str | None = None
-    h1: str | None = None
-
-    def subset(self, rows: Sequence[int]) -> Markup:
-        """The facts of ``rows`` alone, in their order (a page's body read alone)."""
-        return Markup(
-            [self.link_chars[i] for i in rows], [self.block[i] for i in rows], self.title, self.h1
-        )
+# --- what the HTML knows (zhengwen.html; engine.Markup), for pages read from markup ---
 
 
 def html_features(

@@ -29,13 +29,11 @@ those stay here in Python for the training to read, and
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from importlib import resources
 from itertools import chain
 from operator import add
 from typing import Any
@@ -44,23 +42,15 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
-from zhengwen import _core
+from zhengwen import _core, engine
 
 FloatArray = npt.NDArray[np.float64]
 
-FORMAT = "zhengwen-headline/2"
+FORMAT = engine.RANKER_FORMAT
 CANDIDATES = 10  # most title-like lines the ranker chooses among
 LINES_TO_BODY_CAP = 30  # lines: a headline further above its article's first line counts as this
 BELIEF_FLOOR = 1e-6  # beliefs are compared on a log scale, floored here
-NAMES: tuple[str, ...] = (
-    "log_belief",  # log of the line's title belief
-    "belief_gap",  # how far below the most title-like line's belief, on the log scale
-    "body_overlap",  # share of the line's Han character pairs that recur in the body lines
-    "lines_to_body",  # lines down to the next body line (capped)
-    "log_body_above",  # log(1 + body lines above it)
-    "meta_below",  # the meta belief of the line below it
-    "wording",  # title-likeness from the line's wording (``wording_tokens``, weighed by the model)
-)
+NAMES: tuple[str, ...] = engine.RANKER_NAMES  # the candidate features, in the ranker's order
 SHORT_CHARS = 8  # characters (folded): this short, a name, a source or a label more than a headline
 LONG_CHARS = 25  # characters (folded): a line this long says something
 
@@ -238,31 +228,12 @@ class Ranker:
 
 def from_dict(data: dict[str, Any]) -> Ranker:
     """A ranker from its JSON form, checked against the features this code computes."""
-    if data.get("format") != FORMAT:
-        raise ValueError(f"not a {FORMAT} model: format {data.get('format')!r}")
-    features = tuple(data["features"])
-    if features != NAMES:
-        raise ValueError(f"the ranker reads {features}, this code computes {NAMES}")
-    arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
-    if any(a.shape != (len(NAMES),) for a in arrays):
-        raise ValueError(f"mean, scale and coef must each hold {len(NAMES)} numbers")
-    if not (np.isfinite(np.concatenate(arrays)).all() and (arrays[1] > 0).all()):
-        raise ValueError("the ranker's numbers must be finite, its scales positive")
-    wording = data.get("wording")
-    if not isinstance(wording, dict) or not isinstance(wording.get("weights"), dict):
-        raise ValueError(
-            "the ranker needs its wording: {'bias': number, 'weights': {token: number}}"
-        )
-    weights = {str(k): float(v) for k, v in wording["weights"].items()}
-    bias = float(wording.get("bias", 0.0))
-    if not all(math.isfinite(v) for v in (bias, *weights.values())):
-        raise ValueError("the wording's weights must be finite")
-    mean, scale, coef = arrays
-    return Ranker(features, mean, scale, coef, Wording(weights, bias))
+    features, mean, scale, coef, weights, bias = engine.ranker_parts(data)
+    arrays = (np.asarray(a, dtype=np.float64) for a in (mean, scale, coef))
+    return Ranker(features, *arrays, Wording(weights, bias))
 
 
 @cache
 def load() -> Ranker:
     """The packaged ranker, ``model/title.json`` (text path), parsed once."""
-    text = resources.files("zhengwen").joinpath("model", "title.json").read_text("utf-8")
-    return from_dict(json.loads(text))
+    return from_dict(engine.ranker_json())

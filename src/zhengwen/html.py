@@ -193,7 +193,7 @@ def document_from_page(
     is the page's first ``<h1>``, else its ``<title>``.
     """
     from zhengwen.core import extract
-    from zhengwen.features import Markup
+    from zhengwen.engine import Markup
 
     markup = None
     if any(page.link_chars):

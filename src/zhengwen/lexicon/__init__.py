@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from functools import cache
-from importlib import resources
+from pathlib import Path
+from typing import Any
 
-import regex
+_HERE = Path(__file__).parent
 
 
 class Kind(str, enum.Enum):
@@ -28,7 +29,7 @@ class Kind(str, enum.Enum):
 
 def _read(name: str) -> tuple[str, ...]:
     """The phrases of ``<name>.txt``: one a line, ``#`` comments and spaces removed."""
-    text = resources.files(__name__).joinpath(f"{name}.txt").read_text(encoding="utf-8")
+    text = (_HERE / f"{name}.txt").read_text(encoding="utf-8")
     words = []
     for raw in text.splitlines():
         word = "".join(raw.split("#", 1)[0].split())
@@ -48,7 +49,7 @@ def words(kind: Kind) -> tuple[str, ...]:
 @cache
 def function_chars() -> str:
     """Grammar characters (的 了 在 …) from ``function_chars.txt``, one string."""
-    text = resources.files(__name__).joinpath("function_chars.txt").read_text(encoding="utf-8")
+    text = (_HERE / "function_chars.txt").read_text(encoding="utf-8")
     chars = [c for raw in text.splitlines() for c in raw.split("#", 1)[0].split()]
     if not chars or any(len(c) != 1 for c in chars):
         raise ValueError("function_chars.txt must hold one character a line")
@@ -65,11 +66,12 @@ def comment_section() -> frozenset[str]:
 # of the comments (3条评论, 共5篇评论, 查看全部13条评论, 《标题》已有1件评论) and a
 # prompt to sign in and comment (登录后评论, 登录并评论, 请先登录再发表评论).
 # Matched against a whole line's core (``features.line_core``); the bounded
-# repeats keep a scan linear.
-_COMMENT_WORDS = ("评论", "評論", "留言")
-_COMMENTS = "(?:" + "|".join(_COMMENT_WORDS) + ")"
+# repeats keep a scan linear. The pattern's text: the core compiles it
+# (``engine.decoder``), and ``is_comment_section`` for Python's callers.
+COMMENT_WORDS = ("评论", "評論", "留言")
+_COMMENTS = "(?:" + "|".join(COMMENT_WORDS) + ")"
 _COUNTED = r"\d{1,7}(?:条|條|件|则|則|篇|个|個)" + _COMMENTS
-_COMMENT_SECTION_FORMS = regex.compile(
+COMMENT_SECTION_FORMS = (
     r"(?:请|請)?先?(?:登录|登入|登陆|登錄|登陸)(?:并|並|后|後|以|再|才能|即可)?"
     r"(?:发表|發表|参与|參與|进行|進行)?"
     + _COMMENTS
@@ -80,12 +82,19 @@ _COMMENT_SECTION_FORMS = regex.compile(
 )
 
 
+@cache
+def _comment_section_forms() -> Any:
+    import regex  # only Python's callers (the tools) match here; the core has its own
+
+    return regex.compile(COMMENT_SECTION_FORMS)
+
+
 def is_comment_section(core: str) -> bool:
     """Whether a line's core heads a reader-comment section: a listed header or a form above."""
     if core in comment_section():
         return True
     # Every form ends in 评论/評論/留言: most lines are out before the pattern runs.
-    return core[-2:] in _COMMENT_WORDS and _COMMENT_SECTION_FORMS.fullmatch(core) is not None
+    return core[-2:] in COMMENT_WORDS and _comment_section_forms().fullmatch(core) is not None
 
 
 @cache
@@ -94,18 +103,16 @@ def surnames() -> frozenset[str]:
     return frozenset(_read("surname"))
 
 
-_HAN_NAME = regex.compile(r"\p{Han}{2,4}")
-
-
 def is_bare_name(folded: str) -> bool:
     """Whether a folded line (no spaces) is a Chinese personal name alone: 胡平, 罗银胜, 欧阳修.
 
-    A known surname followed by one or two Han characters, nothing else.
+    A known surname followed by one or two Han characters (``\\p{Han}``),
+    nothing else. The core decides it (rust/src/reasons.rs), as it does for
+    the ``byline`` reason.
     """
-    if not _HAN_NAME.fullmatch(folded):
-        return False
-    names = surnames()
-    return any(folded[:k] in names and 1 <= len(folded) - k <= 2 for k in (2, 1))
+    from zhengwen import engine  # engine reads this module's lists
+
+    return bool(engine.reasons().is_bare_name(folded))
 
 
 @cache
@@ -128,7 +135,7 @@ def charset_labels() -> dict[str, str]:
     """
     import codecs
 
-    text = resources.files(__name__).joinpath("whatwg_labels.txt").read_text(encoding="utf-8")
+    text = (_HERE / "whatwg_labels.txt").read_text(encoding="utf-8")
     table: dict[str, str] = {}
     group: str | None = None
     for raw in text.splitlines():
