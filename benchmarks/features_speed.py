@@ -13,11 +13,8 @@ process. Run it with one BLAS thread, as the pipeline does::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,25 +25,14 @@ from zhengwen.normalize import feature_text, split_lines
 from zhengwen.options import DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from module_at import module_at  # noqa: E402
 
 
 def reference_module(rev: str) -> ModuleType:
     """``src/zhengwen/features.py`` at ``rev``, imported as a module of its own."""
-    source = subprocess.run(
-        ["git", "show", f"{rev}:src/zhengwen/features.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "zhengwen_features_reference.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("zhengwen_features_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return module_at(rev, "src/zhengwen/features.py", "zhengwen_features_reference")
 
 
 def per_page(fn: Callable[[list[str]], object], pages: list[list[str]], repeat: int) -> list[float]:

@@ -24,11 +24,8 @@ by more than 1e-9 (relative to the value, for values above 1)::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import random
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import train  # noqa: E402
+from module_at import module_at  # noqa: E402
 
 from zhengwen import features, lexicon  # noqa: E402
 from zhengwen.features import Markup  # noqa: E402
@@ -50,21 +48,7 @@ TOLERANCE = 1e-9
 
 def reference_module(rev: str) -> ModuleType:
     """``src/zhengwen/features.py`` at ``rev``, imported as ``zhengwen_features_reference``."""
-    source = subprocess.run(
-        ["git", "show", f"{rev}:src/zhengwen/features.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "zhengwen_features_reference.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("zhengwen_features_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return module_at(rev, "src/zhengwen/features.py", "zhengwen_features_reference")
 
 
 def hostile_pages() -> list[tuple[str, list[str], Markup | None]]:

@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib.util
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,27 +33,15 @@ from types import ModuleType
 from typing import Any
 from unittest import mock
 
+from module_at import module_at
+
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "8721101"
 
 
 def reading_before(commit: str = BEFORE) -> ModuleType:
     """``zhengwen/html.py`` as it was at ``commit``, imported as a module of its own."""
-    source = subprocess.run(
-        ["git", "show", f"{commit}:src/zhengwen/html.py"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "html_before.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("html_before", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return module_at(commit, "src/zhengwen/html.py", "html_before")
 
 
 def fields(page: Any) -> tuple[Any, ...]:

@@ -23,9 +23,7 @@ process, in CPU time (set ``OPENBLAS_NUM_THREADS=1`` for numpy's one thread)::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +32,7 @@ from types import ModuleType
 
 import numpy as np
 import train
+from module_at import module_at
 
 from zhengwen import _core, classify, decode
 from zhengwen.features import col
@@ -45,21 +44,7 @@ BODY_AT = 0.5
 
 def reference(tmp: Path, name: str) -> ModuleType:
     """``zhengwen/<name>.py`` as it was at REFERENCE, imported as ``reference_<name>``."""
-    text = subprocess.run(
-        ["git", "show", f"{REFERENCE}:src/zhengwen/{name}.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    path = tmp / f"reference_{name}.py"
-    path.write_text(text, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(f"reference_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return module_at(REFERENCE, f"src/zhengwen/{name}.py", f"reference_{name}")
 
 
 def changed(a: np.ndarray, b: np.ndarray) -> tuple[int, int]:

@@ -14,15 +14,13 @@ labels and scores against that decision, and the metadata against the
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import regex
+from module_at import module_at
 
 import zhengwen
 from zhengwen import core, decode, headline, lexicon
@@ -37,16 +35,7 @@ BEFORE = "ef8785e"
 
 def module_before(path: str, name: str, patch: dict[str, object] | None = None) -> ModuleType:
     """``path`` as it was at ``BEFORE``, imported as a module of its own."""
-    source = subprocess.run(
-        ["git", "show", f"{BEFORE}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
-    file = Path(tempfile.mkdtemp()) / f"{name}.py"
-    file.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(name, file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+    module = module_at(BEFORE, path, name)
     for k, v in (patch or {}).items():
         setattr(module, k, v)
     return module
