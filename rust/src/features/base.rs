@@ -2,6 +2,11 @@
 
 use std::collections::HashMap;
 
+/// foldhash's seeded hasher: the per-line look-ups (a line's prefixes in the
+/// lexicon, its repeats) hash short keys, where SipHash costs more than the
+/// look-up; seeded, so no page can pick keys that collide.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::classes::{
@@ -34,7 +39,7 @@ pub fn is_prose(han: f64, punct_ratio: f64) -> bool {
 
 /// The furniture lexicons: each phrase with the bitmask of its kinds.
 pub struct Lexicon {
-    index: HashMap<Vec<u8>, u64>,
+    index: Map<Vec<u8>, u64>,
     /// The longest phrase, in characters.
     longest: usize,
     /// All phrases of [`MIN_INLINE_WORD`] characters or more, found leftmost
@@ -48,7 +53,7 @@ pub struct Lexicon {
 impl Lexicon {
     /// The lexicon of `words` (generalised UTF-8) and their kinds' bitmasks.
     pub fn new(words: Vec<(Vec<u8>, u64)>) -> Result<Self, String> {
-        let mut index = HashMap::with_capacity(words.len());
+        let mut index = Map::with_capacity_and_hasher(words.len(), Default::default());
         let mut longest = 0;
         let mut inline = Vec::new();
         let mut inline_words = Vec::new();
@@ -363,7 +368,7 @@ pub(crate) fn base_features_with(
     // Repeats of the line, and its echoes of the page's first lines (the
     // <title> text, "headline_site name"). Substrings of generalised UTF-8
     // bytes are substrings of characters.
-    let mut dup: HashMap<&[u8], u32> = HashMap::new();
+    let mut dup: Map<&[u8], u32> = Map::with_capacity_and_hasher(n, Default::default());
     for line in page.lines() {
         *dup.entry(line).or_default() += 1;
     }
