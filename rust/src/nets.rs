@@ -159,9 +159,14 @@ fn log1p_table() -> &'static [f64; LOG1P_TABLE] {
 /// was wrong; the second computes `ln_1p` for those alone. A branch per
 /// value, taken one time in four at random, would cost more than the table saves.
 fn squash_into(x: &[f64], dst: &mut Vec<f64>, misses: &mut Vec<usize>) {
-    let table = log1p_table();
     // Every value is written below: resizing alone leaves nothing stale.
     dst.resize(x.len(), 0.0);
+    squash_slice(x, dst, misses);
+}
+
+/// [`squash_into`] over a slice of `x.len()` values.
+fn squash_slice(x: &[f64], dst: &mut [f64], misses: &mut Vec<usize>) {
+    let table = log1p_table();
     misses.resize(x.len(), 0);
     let mut n = 0;
     for (j, (&v, d)) in x.iter().zip(dst.iter_mut()).enumerate() {
@@ -181,13 +186,11 @@ fn squash_into(x: &[f64], dst: &mut Vec<f64>, misses: &mut Vec<usize>) {
 /// `sign(x)·log1p(|x|)` of every value of `x` (what a network does first to
 /// its input), for [`Network::predict_squashed_into`].
 pub fn squash(x: &[f64]) -> Vec<f64> {
-    let mut out = Vec::with_capacity(x.len());
+    let mut out = vec![0.0; x.len()];
     let mut misses = Vec::new();
-    let mut part = Vec::new();
     // A block at a time: the misses' buffer stays small.
-    for chunk in x.chunks(1 << 16) {
-        squash_into(chunk, &mut part, &mut misses);
-        out.extend_from_slice(&part);
+    for (chunk, dst) in x.chunks(1 << 14).zip(out.chunks_mut(1 << 14)) {
+        squash_slice(chunk, dst, &mut misses);
     }
     out
 }

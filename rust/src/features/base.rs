@@ -7,7 +7,7 @@ use std::collections::HashMap;
 /// look-up; seeded, so no page can pick keys that collide.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::classes::{
     code_points, count_code_points, cp_in, is_edge, is_han, strip, Class, ClassTable, CLAUSE,
@@ -69,8 +69,11 @@ impl Lexicon {
         let inline = if inline.is_empty() {
             None
         } else {
+            // A DFA: a few hundred phrases make a small one, and it scans
+            // the page faster than the default (non-deterministic) automaton.
             let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&inline)
                 .map_err(|e| format!("lexicon automaton: {e}"))?;
             Some(ac)
