@@ -159,10 +159,14 @@ fn log1p_table() -> &'static [f64; LOG1P_TABLE] {
 /// was wrong; the second computes `ln_1p` for those alone. A branch per
 /// value, taken one time in four at random, would cost more than the table saves.
 fn squash_into(x: &[f64], dst: &mut Vec<f64>, misses: &mut Vec<usize>) {
-    let table = log1p_table();
-    dst.clear();
+    // Every value is written below: resizing alone leaves nothing stale.
     dst.resize(x.len(), 0.0);
-    misses.clear();
+    squash_slice(x, dst, misses);
+}
+
+/// [`squash_into`] over a slice of `x.len()` values.
+fn squash_slice(x: &[f64], dst: &mut [f64], misses: &mut Vec<usize>) {
+    let table = log1p_table();
     misses.resize(x.len(), 0);
     let mut n = 0;
     for (j, (&v, d)) in x.iter().zip(dst.iter_mut()).enumerate() {
@@ -177,6 +181,18 @@ fn squash_into(x: &[f64], dst: &mut Vec<f64>, misses: &mut Vec<usize>) {
         let v = x[j];
         dst[j] = v.abs().ln_1p().copysign(v);
     }
+}
+
+/// `sign(x)·log1p(|x|)` of every value of `x` (what a network does first to
+/// its input), for [`Network::predict_squashed_into`].
+pub fn squash(x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    let mut misses = Vec::new();
+    // A block at a time: the misses' buffer stays small.
+    for (chunk, dst) in x.chunks(1 << 14).zip(out.chunks_mut(1 << 14)) {
+        squash_slice(chunk, dst, &mut misses);
+    }
+    out
 }
 
 /// One dense layer: `inputs × outputs` weights, row-major, in both precisions.
@@ -309,6 +325,16 @@ impl Network {
     /// Class probabilities of `x` (`rows × features`, row-major) into `out`
     /// (`rows × classes`), a block of [`NET_ROW_BLOCK`] rows at a time.
     pub fn predict_into(&self, x: &[f64], out: &mut [f64], precision: Precision) {
+        self.run(x, true, out, precision);
+    }
+
+    /// [`Network::predict_into`] on input already squashed ([`squash`]): a
+    /// caller that feeds the same values to two networks squashes them once.
+    pub fn predict_squashed_into(&self, squashed: &[f64], out: &mut [f64], precision: Precision) {
+        self.run(squashed, false, out, precision);
+    }
+
+    fn run(&self, x: &[f64], raw: bool, out: &mut [f64], precision: Precision) {
         let width = self.features.len();
         let k = self.classes.len();
         let rows = out.len() / k;
@@ -317,16 +343,23 @@ impl Network {
             let n = NET_ROW_BLOCK.min(rows - start);
             let xb = &x[start * width..(start + n) * width];
             let ob = &mut out[start * k..(start + n) * k];
+            let sq = if raw {
+                squash_into(xb, &mut work.sq, &mut work.misses);
+                &work.sq[..]
+            } else {
+                xb
+            };
             match precision {
-                Precision::F32 => self.block_f32(xb, n, ob, &mut work),
-                Precision::F64 => self.block_f64(xb, n, ob, &mut work),
+                Precision::F32 => self.block_f32(sq, n, ob, &mut work.a32, &mut work.b32),
+                Precision::F64 => self.block_f64(sq, n, ob, &mut work.a64, &mut work.b64),
             }
         }
     }
 
-    /// The squashed, standardised input of a block (`rows × width`).
-    fn standardise(&self, x: &[f64], dst: &mut Vec<f64>, misses: &mut Vec<usize>) {
-        squash_into(x, dst, misses);
+    /// The standardised input of a block (`rows × width`) from its squashed values.
+    fn standardise(&self, sq: &[f64], dst: &mut Vec<f64>) {
+        dst.clear();
+        dst.extend_from_slice(sq);
         if self.mean.is_empty() {
             return;
         }
@@ -338,14 +371,21 @@ impl Network {
         }
     }
 
-    fn block_f64(&self, x: &[f64], rows: usize, out: &mut [f64], work: &mut Work) {
-        self.standardise(x, &mut work.a64, &mut work.misses);
+    fn block_f64(
+        &self,
+        sq: &[f64],
+        rows: usize,
+        out: &mut [f64],
+        a64: &mut Vec<f64>,
+        b64: &mut Vec<f64>,
+    ) {
+        self.standardise(sq, a64);
         for (i, layer) in self.layers.iter().enumerate() {
-            work.b64.clear();
-            work.b64.resize(rows * layer.outputs, 0.0);
-            gemm_f64(rows, layer, &work.a64, &mut work.b64);
+            // gemm with beta 0 writes every value: no need to zero them first.
+            b64.resize(rows * layer.outputs, 0.0);
+            gemm_f64(rows, layer, a64, b64);
             let relu = i + 1 < self.layers.len();
-            for row in work.b64.chunks_exact_mut(layer.outputs) {
+            for row in b64.chunks_exact_mut(layer.outputs) {
                 for (v, &b) in row.iter_mut().zip(&layer.b64) {
                     *v += b;
                     if relu && *v < 0.0 {
@@ -353,22 +393,48 @@ impl Network {
                     }
                 }
             }
-            std::mem::swap(&mut work.a64, &mut work.b64);
+            std::mem::swap(a64, b64);
         }
-        out.copy_from_slice(&work.a64[..out.len()]);
+        out.copy_from_slice(&a64[..out.len()]);
         softmax_rows(out, self.classes.len());
     }
 
-    fn block_f32(&self, x: &[f64], rows: usize, out: &mut [f64], work: &mut Work) {
-        self.standardise(x, &mut work.a64, &mut work.misses);
-        work.a32.clear();
-        work.a32.extend(work.a64.iter().map(|&v| v as f32));
+    fn block_f32(
+        &self,
+        sq: &[f64],
+        rows: usize,
+        out: &mut [f64],
+        a32: &mut Vec<f32>,
+        b32: &mut Vec<f32>,
+    ) {
+        if self.layers.is_empty() {
+            let mut a64 = Vec::new();
+            self.standardise(sq, &mut a64);
+            out.copy_from_slice(&a64[..out.len()]);
+            softmax_rows(out, self.classes.len());
+            return;
+        }
+        // Standardised in double precision, then rounded: one pass.
+        a32.resize(sq.len(), 0.0);
+        if self.mean.is_empty() {
+            for (d, &v) in a32.iter_mut().zip(sq) {
+                *d = v as f32;
+            }
+        } else {
+            let width = self.mean.len();
+            for (drow, row) in a32.chunks_exact_mut(width).zip(sq.chunks_exact(width)) {
+                for (((d, &v), &m), &s) in drow.iter_mut().zip(row).zip(&self.mean).zip(&self.scale)
+                {
+                    *d = ((v - m) / s) as f32;
+                }
+            }
+        }
         for (i, layer) in self.layers.iter().enumerate() {
-            work.b32.clear();
-            work.b32.resize(rows * layer.outputs, 0.0);
-            gemm_f32(rows, layer, &work.a32, &mut work.b32);
+            // gemm with beta 0 writes every value: no need to zero them first.
+            b32.resize(rows * layer.outputs, 0.0);
+            gemm_f32(rows, layer, a32, b32);
             let relu = i + 1 < self.layers.len();
-            for row in work.b32.chunks_exact_mut(layer.outputs) {
+            for row in b32.chunks_exact_mut(layer.outputs) {
                 for (v, &b) in row.iter_mut().zip(&layer.b32) {
                     *v += b;
                     if relu && *v < 0.0 {
@@ -376,14 +442,10 @@ impl Network {
                     }
                 }
             }
-            std::mem::swap(&mut work.a32, &mut work.b32);
+            std::mem::swap(a32, b32);
         }
-        if self.layers.is_empty() {
-            out.copy_from_slice(&work.a64[..out.len()]);
-        } else {
-            for (o, &v) in out.iter_mut().zip(&work.a32) {
-                *o = f64::from(v);
-            }
+        for (o, &v) in out.iter_mut().zip(a32.iter()) {
+            *o = f64::from(v);
         }
         softmax_rows(out, self.classes.len());
     }
@@ -393,6 +455,7 @@ impl Network {
 #[derive(Default)]
 struct Work {
     misses: Vec<usize>,
+    sq: Vec<f64>,
     a64: Vec<f64>,
     b64: Vec<f64>,
     a32: Vec<f32>,

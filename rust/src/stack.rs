@@ -12,7 +12,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyByteArray;
 
 use crate::nets::{
-    doubles, pairwise_sum, to_bytearray, Classifier, ModelError, Precision, PyModel,
+    doubles, pairwise_sum, squash, to_bytearray, Classifier, ModelError, Network, Precision,
+    PyModel,
 };
 
 /// The line classes, in the order of the models' outputs.
@@ -304,6 +305,9 @@ pub fn beliefs(
             second.features().len()
         )));
     }
+    if let (Classifier::Network(one), Classifier::Network(two)) = (first, second) {
+        return Ok(network_beliefs(x1, rows, cols, one, two, at, precision));
+    }
     let mut probs1 = vec![0.0; rows * CLASSES.len()];
     first.predict_into(x1, &mut probs1, precision);
     let extra = stack_features(x1, rows, cols, &probs1, at)?;
@@ -320,6 +324,40 @@ pub fn beliefs(
         second.predict_into(&block, &mut out[start * k..(start + n) * k], precision);
     }
     Ok(out)
+}
+
+/// [`beliefs`] for two networks, whose sizes have been checked. Both read
+/// the base features squashed (`sign·log1p`, most of a network's input cost):
+/// they are squashed once, for the whole page, and pass two joins them with
+/// its squashed stacked features. The values are the very ones each network
+/// would squash itself, so the beliefs are the same to the bit.
+fn network_beliefs(
+    x1: &[f64],
+    rows: usize,
+    cols: usize,
+    first: &Network,
+    second: &Network,
+    at: BaseColumns,
+    precision: Precision,
+) -> Vec<f64> {
+    let sq1 = squash(x1);
+    let mut probs1 = vec![0.0; rows * CLASSES.len()];
+    first.predict_squashed_into(&sq1, &mut probs1, precision);
+    let extra = squash(&stack(x1, rows, cols, &probs1, at));
+    let k = second.classes.len();
+    let joined = cols + STACK_WIDTH;
+    let mut out = vec![0.0; rows * k];
+    let mut block = Vec::with_capacity(JOIN_ROW_BLOCK * joined);
+    for start in (0..rows).step_by(JOIN_ROW_BLOCK) {
+        let n = JOIN_ROW_BLOCK.min(rows - start);
+        block.clear();
+        for i in start..start + n {
+            block.extend_from_slice(&sq1[i * cols..(i + 1) * cols]);
+            block.extend_from_slice(&extra[i * STACK_WIDTH..(i + 1) * STACK_WIDTH]);
+        }
+        second.predict_squashed_into(&block, &mut out[start * k..(start + n) * k], precision);
+    }
+    out
 }
 
 /// `decode.stack_features` for Python: doubles in, a bytearray of

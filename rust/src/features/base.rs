@@ -2,7 +2,12 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+/// foldhash's seeded hasher: the per-line look-ups (a line's prefixes in the
+/// lexicon, its repeats) hash short keys, where SipHash costs more than the
+/// look-up; seeded, so no page can pick keys that collide.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::classes::{
     code_points, count_code_points, cp_in, is_edge, is_han, strip, Class, ClassTable, CLAUSE,
@@ -34,7 +39,7 @@ pub fn is_prose(han: f64, punct_ratio: f64) -> bool {
 
 /// The furniture lexicons: each phrase with the bitmask of its kinds.
 pub struct Lexicon {
-    index: HashMap<Vec<u8>, u64>,
+    index: Map<Vec<u8>, u64>,
     /// The longest phrase, in characters.
     longest: usize,
     /// All phrases of [`MIN_INLINE_WORD`] characters or more, found leftmost
@@ -48,7 +53,7 @@ pub struct Lexicon {
 impl Lexicon {
     /// The lexicon of `words` (generalised UTF-8) and their kinds' bitmasks.
     pub fn new(words: Vec<(Vec<u8>, u64)>) -> Result<Self, String> {
-        let mut index = HashMap::with_capacity(words.len());
+        let mut index = Map::with_capacity_and_hasher(words.len(), Default::default());
         let mut longest = 0;
         let mut inline = Vec::new();
         let mut inline_words = Vec::new();
@@ -64,8 +69,11 @@ impl Lexicon {
         let inline = if inline.is_empty() {
             None
         } else {
+            // A DFA: a few hundred phrases make a small one, and it scans
+            // the page faster than the default (non-deterministic) automaton.
             let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&inline)
                 .map_err(|e| format!("lexicon automaton: {e}"))?;
             Some(ac)
@@ -363,7 +371,7 @@ pub(crate) fn base_features_with(
     // Repeats of the line, and its echoes of the page's first lines (the
     // <title> text, "headline_site name"). Substrings of generalised UTF-8
     // bytes are substrings of characters.
-    let mut dup: HashMap<&[u8], u32> = HashMap::new();
+    let mut dup: Map<&[u8], u32> = Map::with_capacity_and_hasher(n, Default::default());
     for line in page.lines() {
         *dup.entry(line).or_default() += 1;
     }

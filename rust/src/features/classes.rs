@@ -43,12 +43,23 @@ pub fn edge_chars() -> String {
     chars.into_iter().collect()
 }
 
-/// Whether `cp` is one of [`edge_chars`].
+/// Whether `cp` is one of [`edge_chars`]: a bit per BMP code point (all of
+/// them are in it), built once; scanning the sets' strings per character
+/// cost more than the rest of the line-start look-up.
 pub fn is_edge(cp: u32) -> bool {
-    cp_in(cp, SEP_CHARS)
-        || cp_in(cp, QUOTE_CHARS)
-        || cp_in(cp, CLAUSE_CHARS)
-        || (u32::from(b'0')..=u32::from(b'9')).contains(&cp)
+    static BITS: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    let bits = BITS.get_or_init(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for c in edge_chars().chars() {
+            let cp = u32::from(c) as usize;
+            if let Some(word) = bits.get_mut(cp / 64) {
+                *word |= 1 << (cp % 64);
+            }
+        }
+        bits
+    });
+    bits.get(cp as usize / 64)
+        .is_some_and(|word| word >> (cp % 64) & 1 == 1)
 }
 
 /// Whether code point `cp` is one of the characters of `set`.

@@ -190,3 +190,15 @@ fn names_match_the_columns() {
     assert_eq!(base[l.lex_cover(6)], "lex_cover_meta_prefix");
     assert!(Layout::new(&["nav".to_string()]).is_err());
 }
+
+#[test]
+fn edge_bitset_is_the_edge_sets() {
+    use super::classes::{cp_in, is_edge, CLAUSE_CHARS, QUOTE_CHARS, SEP_CHARS};
+    for cp in 0..0x11_0000u32 {
+        let sets = cp_in(cp, SEP_CHARS)
+            || cp_in(cp, QUOTE_CHARS)
+            || cp_in(cp, CLAUSE_CHARS)
+            || (u32::from(b'0')..=u32::from(b'9')).contains(&cp);
+        assert_eq!(is_edge(cp), sets, "U+{cp:04X}");
+    }
+}
