@@ -147,8 +147,10 @@ def test_network_in_single_precision_stays_close_to_double() -> None:
     assert np.allclose(double.sum(axis=1), 1.0)
 
 
-@pytest.mark.parametrize("suffix", ["", "-html"])
-def test_core_beliefs_equal_the_passes_composed_in_python(suffix: str) -> None:
+# 8300 rows: above rust/src/stack.rs's SQUASH_PAGE_ROWS (8192), where the core
+# squashes a block of rows at a time instead of the whole page.
+@pytest.mark.parametrize(("suffix", "rows"), [("", 1500), ("-html", 1500), ("", 8300)])
+def test_core_beliefs_equal_the_passes_composed_in_python(suffix: str, rows: int) -> None:
     """decode.beliefs runs both passes and the stacking in the core for the package's
     models; composed in Python (any other model takes that way) they give the same."""
     from zhengwen import decode
@@ -164,7 +166,7 @@ def test_core_beliefs_equal_the_passes_composed_in_python(suffix: str) -> None:
             return self.model.predict(x)  # type: ignore[attr-defined, no-any-return]
 
     rng = np.random.default_rng(11)
-    x = rng.gamma(0.7, 4.0, size=(1500, len(first.features)))
+    x = rng.gamma(0.7, 4.0, size=(rows, len(first.features)))
     x[rng.random(x.shape) < 0.5] = 0.0
     core = decode.beliefs(x, (first, second))
     python = decode.beliefs(x, (Wrapped(first), Wrapped(second)))

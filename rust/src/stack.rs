@@ -306,7 +306,13 @@ pub fn beliefs(
         )));
     }
     if let (Classifier::Network(one), Classifier::Network(two)) = (first, second) {
-        return Ok(network_beliefs(x1, rows, cols, one, two, at, precision));
+        // Squashing the whole page at once holds two more copies of its
+        // features: pages up to SQUASH_PAGE_ROWS lines (nearly all) take that
+        // for speed; longer ones go a block of rows at a time, as trees do,
+        // so that memory a line stays what docs/reliability.md states.
+        if rows <= SQUASH_PAGE_ROWS {
+            return Ok(network_beliefs(x1, rows, cols, one, two, at, precision));
+        }
     }
     let mut probs1 = vec![0.0; rows * CLASSES.len()];
     first.predict_into(x1, &mut probs1, precision);
@@ -325,6 +331,10 @@ pub fn beliefs(
     }
     Ok(out)
 }
+
+/// Lines up to which [`beliefs`] squashes a page's features once for both
+/// networks (a few MB at most); the beliefs are the same either way.
+pub const SQUASH_PAGE_ROWS: usize = 8192;
 
 /// [`beliefs`] for two networks, whose sizes have been checked. Both read
 /// the base features squashed (`sign·log1p`, most of a network's input cost):
