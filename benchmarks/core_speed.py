@@ -3,7 +3,7 @@
 
 CPU time (``time.process_time``) over the dev and train pages of the eval
 folder, after one warm-up page; also the share of it spent in the core's
-``decide_page`` (features, both passes and the decode with its re-readings)::
+``extract_page`` (features, both passes, the decode with its re-readings, the reasons)::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/core_speed.py [--eval ../shared/eval] [--runs 3]
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Timed:
-    """Wraps ``_core.decide_page`` to sum the CPU time spent in it."""
+    """Wraps ``_core.extract_page`` to sum the CPU time spent in it."""
 
     def __init__(self, fn: Callable[..., Any]) -> None:
         self.fn = fn
@@ -43,13 +43,13 @@ class _Timed:
 
 
 def _best(pages: list[Any], run: Callable[[Any], object], runs: int) -> tuple[float, float]:
-    """Best CPU seconds of ``runs`` passes, and the ``decide_page`` seconds of that pass."""
-    original = _core.decide_page
+    """Best CPU seconds of ``runs`` passes, and the ``extract_page`` seconds of that pass."""
+    original = _core.extract_page
     best = (float("inf"), 0.0)
     try:
         for _ in range(runs):
             timed = _Timed(original)
-            _core.decide_page = timed  # type: ignore[attr-defined]
+            _core.extract_page = timed  # type: ignore[attr-defined]
             t0 = time.process_time()
             for page in pages:
                 run(page)
@@ -57,7 +57,7 @@ def _best(pages: list[Any], run: Callable[[Any], object], runs: int) -> tuple[fl
             if spent < best[0]:
                 best = (spent, timed.spent)
     finally:
-        _core.decide_page = original  # type: ignore[attr-defined]
+        _core.extract_page = original  # type: ignore[attr-defined]
     return best
 
 
@@ -82,7 +82,7 @@ def main() -> int:
     n = len(texts)
     print(
         f"text: {n} pages, extract {1e3 * spent / n:.2f} ms/page ({n / spent:.0f} pages/s), "
-        f"decide_page {1e3 * core / n:.2f} ms/page"
+        f"in the core {1e3 * core / n:.2f} ms/page"
     )
     if args.no_html:
         return 0
@@ -93,7 +93,7 @@ def main() -> int:
         n = len(htmls)
         print(
             f"html: {n} pages, extract_html {1e3 * spent / n:.2f} ms/page "
-            f"({n / spent:.0f} pages/s), decide_page {1e3 * core / n:.2f} ms/page"
+            f"({n / spent:.0f} pages/s), in the core {1e3 * core / n:.2f} ms/page"
         )
     return 0
 
