@@ -209,3 +209,17 @@ def test_decoding_references_once_is_for_good(line: str) -> None:
     from zhengwen.normalize import decoded
 
     assert decoded(decoded(line)) == decoded(line)
+
+
+_FOLD_PIECES = ["&amp;", "&nbsp;", "&ampx;", "&lt", "&#38;", "&#0;", "&#x80;", "&#xD800;", "&#1;"]
+_FOLD_PIECES += [" ", "\u3000", "\u200b", "\x1c", "\x85", "\ufeff", "\ud800", "中", "。", "a", "&"]
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(_FOLD_PIECES), max_size=12).map("".join), max_size=8),
+    st.integers(min_value=-20, max_value=40),
+)
+def test_core_folds_lines_like_feature_text(lines: list[str], max_chars: int) -> None:
+    from zhengwen import _core
+
+    assert _core.fold_lines(lines, max_chars) == [feature_text(s, max_chars) for s in lines]

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 pub mod decode;
 pub mod engine;
 pub mod features;
+pub mod fold;
 pub mod headline;
 pub mod html;
 pub mod nets;
@@ -17,6 +18,7 @@ pub mod stack;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     features::register(m)?;
+    fold::register(m)?;
     nets::register(m)?;
     stack::register(m)?;
     decode::register(m)?;

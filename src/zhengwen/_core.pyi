@@ -35,6 +35,9 @@ def html_features(
 ) -> bytearray: ...
 def feature_names(kinds: list[str]) -> tuple[list[str], list[str], list[str]]: ...
 
+# rust/src/fold.rs
+def fold_lines(lines: Iterable[str], max_chars: int) -> list[str]: ...
+
 # rust/src/nets.rs
 MLP_FORMAT: str
 TREES_FORMAT: str

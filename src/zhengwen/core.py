@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from zhengwen import engine, metadata
+from zhengwen import _core, engine, metadata
 from zhengwen.engine import Markup
 from zhengwen.html import decode_page, document_from_page, html_to_page, looks_like_html
 from zhengwen.io import binary_problem
 from zhengwen.model import Document, Label, Line
-from zhengwen.normalize import feature_text, split_lines
+from zhengwen.normalize import split_lines
 from zhengwen.options import DEFAULT, Options
 
 
@@ -89,7 +89,8 @@ def _page_text(page: str | bytes, html: bool | None) -> tuple[str, bool]:
 def _extract(
     raw: list[str], opts: Options, template: Sequence[float] | None, markup: Markup | None
 ) -> Document:
-    folded = [feature_text(line, opts.max_line_chars) for line in raw]
+    # normalize.feature_text of every line, in one call to the core.
+    folded = _core.fold_lines(raw, opts.max_line_chars)
     shares = None
     if template is not None:
         shares = [float(s) for s in template]

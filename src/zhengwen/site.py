@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
+from zhengwen import _core
 from zhengwen.normalize import feature_text, split_lines
 from zhengwen.options import DEFAULT
 
@@ -148,8 +149,7 @@ class SiteTemplates:
             entry.counts = np.unique(np.concatenate(list(entry.pages.values())), return_counts=True)
         uniq, counts = entry.counts
         out = []
-        for line in split_lines(text):
-            folded = feature_text(line, DEFAULT.max_line_chars)
+        for folded in _core.fold_lines(split_lines(text), DEFAULT.max_line_chars):
             if not folded:
                 out.append(0.0)
                 continue
