@@ -1,6 +1,7 @@
 """Types of the compiled core (rust/, built by maturin)."""
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 __version__: str
 
@@ -79,3 +80,51 @@ HTML_PARSER: str
 def read_html(
     text: str,
 ) -> tuple[list[str], list[int], list[str], str | None, str | None]: ...
+
+# rust/src/reasons.rs
+REASONS_PROSE_HAN: float
+
+class Reasons:
+    """The reason codes of a page's lines (``reasons.explain``), built from the lexicons."""
+
+    def __init__(self, kinds: list[str], words: list[list[str]], surnames: list[str]) -> None: ...
+    def explain(
+        self,
+        decoder: Any,
+        folded: Iterable[str],
+        labels: list[int],
+        features: bytes,
+        cols: int,
+        title_rows: list[int],
+        dropped: list[int],
+        section_header: int | None,
+    ) -> list[str]: ...
+
+# rust/src/engine.rs: a page decided in the core from end to end
+def decide_page(
+    featurizer: Featurizer,
+    first: Model,
+    second: Model,
+    decoder: Any,
+    folded: Iterable[str],
+    threshold: float,
+    at: tuple[int, int, int],
+    template: Sequence[float] | None = None,
+    markup: tuple[Sequence[int], Sequence[str], str | None, str | None] | None = None,
+    ranker: Any | None = None,
+    rules: Any | None = None,
+) -> tuple[bytes, bytearray, list[int], list[int], int | None, bytearray]: ...
+def extract_page(
+    featurizer: Featurizer,
+    first: Model,
+    second: Model,
+    decoder: Any,
+    reasons: Reasons,
+    folded: Iterable[str],
+    threshold: float,
+    at: tuple[int, int, int],
+    template: Sequence[float] | None = None,
+    markup: tuple[Sequence[int], Sequence[str], str | None, str | None] | None = None,
+    ranker: Any | None = None,
+    rules: Any | None = None,
+) -> tuple[bytes, list[float], list[int], list[str]]: ...
