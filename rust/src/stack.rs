@@ -317,19 +317,40 @@ pub fn beliefs(
     let mut probs1 = vec![0.0; rows * CLASSES.len()];
     first.predict_into(x1, &mut probs1, precision);
     let extra = stack_features(x1, rows, cols, &probs1, at)?;
-    let k = second.classes().len();
+    Ok(joined_passes(
+        x1,
+        &extra,
+        rows,
+        cols,
+        second.classes().len(),
+        |block, out| second.predict_into(block, out, precision),
+    ))
+}
+
+/// Pass two over `base` (`rows × cols`) joined with `extra` (`rows ×
+/// STACK_WIDTH`), a block of JOIN_ROW_BLOCK rows at a time, so that the
+/// joined input never exists for the whole page: `predict(block, out)` fills
+/// the block's `k` beliefs a row.
+fn joined_passes(
+    base: &[f64],
+    extra: &[f64],
+    rows: usize,
+    cols: usize,
+    k: usize,
+    mut predict: impl FnMut(&[f64], &mut [f64]),
+) -> Vec<f64> {
     let mut out = vec![0.0; rows * k];
-    let mut block = Vec::with_capacity(JOIN_ROW_BLOCK * joined);
+    let mut block = Vec::with_capacity(JOIN_ROW_BLOCK * (cols + STACK_WIDTH));
     for start in (0..rows).step_by(JOIN_ROW_BLOCK) {
         let n = JOIN_ROW_BLOCK.min(rows - start);
         block.clear();
         for i in start..start + n {
-            block.extend_from_slice(&x1[i * cols..(i + 1) * cols]);
+            block.extend_from_slice(&base[i * cols..(i + 1) * cols]);
             block.extend_from_slice(&extra[i * STACK_WIDTH..(i + 1) * STACK_WIDTH]);
         }
-        second.predict_into(&block, &mut out[start * k..(start + n) * k], precision);
+        predict(&block, &mut out[start * k..(start + n) * k]);
     }
-    Ok(out)
+    out
 }
 
 /// Lines up to which [`beliefs`] squashes a page's features once for both
@@ -354,20 +375,14 @@ fn network_beliefs(
     let mut probs1 = vec![0.0; rows * CLASSES.len()];
     first.predict_squashed_into(&sq1, &mut probs1, precision);
     let extra = squash(&stack(x1, rows, cols, &probs1, at));
-    let k = second.classes.len();
-    let joined = cols + STACK_WIDTH;
-    let mut out = vec![0.0; rows * k];
-    let mut block = Vec::with_capacity(JOIN_ROW_BLOCK * joined);
-    for start in (0..rows).step_by(JOIN_ROW_BLOCK) {
-        let n = JOIN_ROW_BLOCK.min(rows - start);
-        block.clear();
-        for i in start..start + n {
-            block.extend_from_slice(&sq1[i * cols..(i + 1) * cols]);
-            block.extend_from_slice(&extra[i * STACK_WIDTH..(i + 1) * STACK_WIDTH]);
-        }
-        second.predict_squashed_into(&block, &mut out[start * k..(start + n) * k], precision);
-    }
-    out
+    joined_passes(
+        &sq1,
+        &extra,
+        rows,
+        cols,
+        second.classes.len(),
+        |block, out| second.predict_squashed_into(block, out, precision),
+    )
 }
 
 /// `decode.stack_features` for Python: doubles in, a bytearray of
