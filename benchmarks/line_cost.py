@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Memory and time a line of ``extract`` on pages of many short lines (docs/reliability.md).
+
+    python benchmarks/line_cost.py memory    # peak RSS a line, one page per process
+    python benchmarks/line_cost.py time      # CPU µs a line, one-character pages to 1,024,000 lines
+
+``memory`` runs each page in a fresh process (peak RSS is a process's high-water
+mark) and prints the peak above the process's RSS before the call.
+``time`` wraps ``_core.extract_page`` to split the time spent in the core from
+the Python around it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from linearity import one_char_lines  # noqa: E402
+
+PROSE = "全区上下深入学习贯彻党的二十大精神，区党工委、管委会迅速行动，部署推进相关工作。"[:40]
+MEMORY_CASES = (("one", 100_000), ("one", 1_000_000), ("prose", 100_000))
+TIME_SIZES = (12_800, 25_600, 51_200, 102_400, 256_000, 512_000, 1_024_000)
+
+
+def peak_of(kind: str, n: int) -> None:
+    """Extract a page of ``n`` lines (``one``: 字, ``prose``: 40 characters); print its peak."""
+    import zhengwen
+
+    text = "\n".join(["字" if kind == "one" else PROSE] * n)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    zhengwen.extract(text)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+    print(
+        f"{kind:>5} {n:>9,} lines: peak {(peak - base) / 1024:.0f} MB, "
+        f"{(peak - base) * 1024 / n:,.0f} B a line",
+        flush=True,
+    )
+
+
+def times() -> None:
+    import zhengwen
+    from zhengwen import _core
+
+    original, spent = _core.extract_page, [0.0]
+
+    def timed(*args: object, **kwargs: object) -> object:
+        t0 = time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.process_time() - t0
+
+    _core.extract_page = timed  # type: ignore[attr-defined]
+    zhengwen.extract(one_char_lines(1000))
+    for n in TIME_SIZES:
+        text = one_char_lines(n)
+        spent[0] = 0.0
+        t0 = time.process_time()
+        zhengwen.extract(text)
+        total = time.process_time() - t0
+        print(
+            f"{n:>9,} lines: {1e6 * total / n:.2f} µs a line, in the core {1e6 * spent[0] / n:.2f}",
+            flush=True,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("what", choices=("memory", "time", "peak"))
+    parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.what == "peak":
+        peak_of(args.args[0], int(args.args[1]))
+    elif args.what == "memory":
+        for kind, n in MEMORY_CASES:
+            subprocess.run([sys.executable, __file__, "peak", kind, str(n)], check=True)
+    else:
+        times()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
