@@ -15,7 +15,7 @@ use pyo3::exceptions::PyValueError;
 use crate::decode::{
     py_lines, Decision, DecodeError, Decoder, Matrix, Reader, Reading, Rules, N_CLASSES,
 };
-use crate::features::{read_markup, read_page, Featurizer, Markup, MarkupArgs, Page};
+use crate::features::{read_markup_args, read_page, Featurizer, Markup, MarkupArgs, Page};
 use crate::headline::Ranker;
 use crate::nets::{to_bytearray, Classifier, Precision, PyModel};
 use crate::reasons::{reasons_to_py, Decided, Reasons};
@@ -116,16 +116,7 @@ fn decide_in_core(
 ) -> PyResult<(Decision, Vec<String>)> {
     let page = read_page(folded)?;
     let lines = py_lines(folded)?;
-    let markup = match &args.markup {
-        None => None,
-        Some((links, block, title, h1)) => Some(read_markup(
-            page.len(),
-            links,
-            block,
-            title.as_ref(),
-            h1.as_ref(),
-        )?),
-    };
+    let markup = read_markup_args(page.len(), args.markup.as_ref())?;
     let featurizer = args.featurizer.get();
     let reader = CoreReader {
         featurizer,

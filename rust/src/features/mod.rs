@@ -342,6 +342,17 @@ fn folded_str(s: Option<&Bound<'_, PyString>>) -> PyResult<Vec<u8>> {
     }
 }
 
+/// The markup facts of an `n`-line page from Python's optional
+/// `(link_chars, block, title, h1)`.
+pub(crate) fn read_markup_args(
+    n: usize,
+    markup: Option<&MarkupArgs<'_>>,
+) -> PyResult<Option<Markup>> {
+    markup
+        .map(|(links, block, title, h1)| read_markup(n, links, block, title.as_ref(), h1.as_ref()))
+        .transpose()
+}
+
 /// The markup facts from `(link_chars, block, title, h1)`.
 pub(crate) fn read_markup(
     n: usize,
@@ -431,16 +442,7 @@ impl Featurizer {
         markup: Option<MarkupArgs<'py>>,
     ) -> PyResult<Bound<'py, PyByteArray>> {
         let page = read_page(folded)?;
-        let markup = match &markup {
-            None => None,
-            Some((links, block, title, h1)) => Some(read_markup(
-                page.len(),
-                links,
-                block,
-                title.as_ref(),
-                h1.as_ref(),
-            )?),
-        };
+        let markup = read_markup_args(page.len(), markup.as_ref())?;
         self.matrix(py, &page, markup.as_ref(), self.columns(markup.is_some()))
     }
 }
