@@ -425,3 +425,39 @@ def test_the_core_ships_the_same_rules() -> None:
 
     assert _core.decode.Rules.shipped() == decode._rules()
     assert set(_core.decode.RULE_NAMES) == decode.RULES
+
+
+class _Delegate:
+    """A package model the core does not recognise: ``decide`` reads each
+    (sub-)page through Python, the features and beliefs of the page whole."""
+
+    def __init__(self, model: object) -> None:
+        self._model = model
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._model, name)
+
+
+def test_a_long_page_read_a_block_at_a_time_decides_as_read_whole(seed_text: str) -> None:
+    # Past 8,192 lines the core reads a page a block of lines at a time and
+    # keeps only the columns the rules and the reasons read: the decision
+    # must be the one the page read whole gives.
+    from zhengwen import extract, headline
+    from zhengwen.core import _models
+    from zhengwen.options import DEFAULT
+
+    lines = [*seed_text.splitlines(), "字", "", "1", "，"] * 64
+    assert len(lines) > 9_000
+    folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
+    models = _models()
+    ranker = headline.load()
+    whole = decide(folded, 0.5, [_Delegate(m) for m in models], ranker=ranker)
+    blocked = decide(folded, 0.5, models, ranker=ranker)
+    assert blocked.labels == whole.labels
+    assert blocked.body_belief.tobytes() == whole.body_belief.tobytes()
+    assert blocked.features.tobytes() == whole.features.tobytes()
+    assert blocked.dropped == whole.dropped
+    doc = extract("\n".join(lines))
+    assert [line.label for line in doc.lines] == whole.labels
+    # A page that exercises the rules: several kinds of line, and re-readings.
+    assert len(set(whole.labels)) >= 3 and whole.dropped

@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -89,12 +90,56 @@ impl From<DecodeError> for PyErr {
     }
 }
 
-/// A row-major matrix of f64 (a page's features or beliefs: one row a line).
+/// A row-major matrix of f64 (a page's features or beliefs: one row a line),
+/// whole or holding only some of its columns ([`Held`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Matrix {
     data: Vec<f64>,
     rows: usize,
     cols: usize,
+    held: Option<Arc<Held>>,
+}
+
+/// The columns a [`Matrix`] holds of its `cols`, when not all: a page's
+/// features as the rules and reasons read them, at a fraction of the memory.
+#[derive(Debug, PartialEq)]
+pub struct Held {
+    columns: Vec<usize>,
+    /// Per column of the whole: its place in a held row.
+    slots: Vec<Option<usize>>,
+}
+
+impl Held {
+    /// Columns `columns` (any order, repeats ignored) of `cols`.
+    pub fn new(cols: usize, mut columns: Vec<usize>) -> Result<Self, DecodeError> {
+        columns.sort_unstable();
+        columns.dedup();
+        if columns.last().is_some_and(|&c| c >= cols) {
+            return Err(DecodeError::Shape(format!(
+                "column {columns:?} past the {cols} columns of a matrix"
+            )));
+        }
+        let mut slots = vec![None; cols];
+        for (slot, &c) in columns.iter().enumerate() {
+            slots[c] = Some(slot);
+        }
+        Ok(Self { columns, slots })
+    }
+
+    /// The held columns of a whole row, in order.
+    pub fn gather<'a>(&'a self, row: &'a [f64]) -> impl Iterator<Item = f64> + 'a {
+        self.columns.iter().map(|&c| row[c])
+    }
+
+    /// How many columns are held.
+    pub fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Whether no column is held.
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
 }
 
 impl Matrix {
@@ -106,7 +151,35 @@ impl Matrix {
                 data.len()
             )));
         }
-        Ok(Self { data, rows, cols })
+        Ok(Self {
+            data,
+            rows,
+            cols,
+            held: None,
+        })
+    }
+
+    /// A matrix of `rows` × `cols` holding only the columns of `held`: `data`
+    /// has their values, row by row.
+    pub fn holding(
+        data: Vec<f64>,
+        rows: usize,
+        cols: usize,
+        held: Arc<Held>,
+    ) -> Result<Self, DecodeError> {
+        if held.slots.len() != cols || rows.checked_mul(held.len()) != Some(data.len()) {
+            return Err(DecodeError::Shape(format!(
+                "{} values for {rows} rows of {} held columns of {cols}",
+                data.len(),
+                held.len()
+            )));
+        }
+        Ok(Self {
+            data,
+            rows,
+            cols,
+            held: Some(held),
+        })
     }
 
     /// A matrix of zeros.
@@ -115,6 +188,17 @@ impl Matrix {
             data: vec![0.0; rows * cols],
             rows,
             cols,
+            held: None,
+        }
+    }
+
+    /// Zeros of `rows` rows, holding the columns this matrix holds.
+    fn zeros_like(&self, rows: usize) -> Self {
+        Self {
+            data: vec![0.0; rows * self.stride()],
+            rows,
+            cols: self.cols,
+            held: self.held.clone(),
         }
     }
 
@@ -129,7 +213,7 @@ impl Matrix {
         Self::new(f64s(bytes), rows, cols)
     }
 
-    /// The values as native-endian bytes, row by row.
+    /// The values as native-endian bytes, row by row (the held columns only).
     pub fn to_ne_bytes(&self) -> Vec<u8> {
         self.data.iter().flat_map(|v| v.to_ne_bytes()).collect()
     }
@@ -138,7 +222,7 @@ impl Matrix {
         self.rows
     }
 
-    /// The values, row by row.
+    /// The values, row by row (the held columns only).
     pub fn into_data(self) -> Vec<f64> {
         self.data
     }
@@ -147,18 +231,40 @@ impl Matrix {
         self.cols
     }
 
-    /// Row `i` (callers keep `i` below `rows()`).
+    /// Whether column `j` is there to read.
+    pub fn holds(&self, j: usize) -> bool {
+        match &self.held {
+            None => j < self.cols,
+            Some(h) => h.slots.get(j).is_some_and(Option::is_some),
+        }
+    }
+
+    /// The values a stored row has.
+    fn stride(&self) -> usize {
+        self.held.as_ref().map_or(self.cols, |h| h.len())
+    }
+
+    /// Row `i` as stored (callers keep `i` below `rows()`): all columns, or
+    /// the held ones in order.
     pub fn row(&self, i: usize) -> &[f64] {
-        &self.data[i * self.cols..(i + 1) * self.cols]
+        let s = self.stride();
+        &self.data[i * s..(i + 1) * s]
     }
 
     fn row_mut(&mut self, i: usize) -> &mut [f64] {
-        &mut self.data[i * self.cols..(i + 1) * self.cols]
+        let s = self.stride();
+        &mut self.data[i * s..(i + 1) * s]
     }
 
-    /// The value at row `i`, column `j`.
+    /// The value at row `i`, column `j` (a column the matrix holds).
     pub fn get(&self, i: usize, j: usize) -> f64 {
-        self.data[i * self.cols + j]
+        match &self.held {
+            None => self.data[i * self.cols + j],
+            Some(h) => {
+                let slot = h.slots[j].expect("a column the matrix holds");
+                self.data[i * h.len() + slot]
+            }
+        }
     }
 
     /// Column `j`, one value a row.
@@ -345,8 +451,8 @@ struct Columns {
     lex_exact_pager: usize,
     lex_exact_related_header: usize,
     lex_exact: Vec<usize>,
-    /// Columns a feature matrix needs to hold all of these.
-    width: usize,
+    /// All of these: what a feature matrix must hold.
+    all: Vec<usize>,
 }
 
 impl Columns {
@@ -372,9 +478,9 @@ impl Columns {
             lex_exact_pager: col("lex_exact_pager")?,
             lex_exact_related_header: col("lex_exact_related_header")?,
             lex_exact,
-            width: 0,
+            all: Vec::new(),
         };
-        cols.width = 1 + [
+        cols.all = [
             cols.chars,
             cols.date_cover,
             cols.has_time,
@@ -387,20 +493,19 @@ impl Columns {
         ]
         .into_iter()
         .chain(cols.lex_exact.iter().copied())
-        .max()
-        .unwrap_or(0);
+        .collect();
         Ok(cols)
     }
 
     /// Whether `x` has the columns (checked only where a rule reads them, so
     /// that a reading with no features works with those rules switched off).
     fn check(&self, x: &Matrix, lines: usize) -> Result<(), DecodeError> {
-        if x.rows() != lines || (lines > 0 && x.cols() < self.width) {
+        if x.rows() != lines || (lines > 0 && !self.all.iter().all(|&j| x.holds(j))) {
             return Err(DecodeError::Shape(format!(
-                "features of {} × {} for {lines} lines; the rules read {} columns",
+                "features of {} × {} for {lines} lines; the rules read columns {:?}",
                 x.rows(),
                 x.cols(),
-                self.width
+                self.all
             )));
         }
         Ok(())
@@ -451,7 +556,7 @@ impl Decision {
     fn spread(self, rows: &[usize], n: usize) -> Decision {
         let mut labels = vec![Label::Other; n];
         let mut body_belief = vec![0.0; n];
-        let mut features = Matrix::zeros(n, self.features.cols());
+        let mut features = self.features.zeros_like(n);
         for (j, &i) in rows.iter().enumerate() {
             labels[i] = self.labels[j];
             body_belief[i] = self.body_belief[j];
@@ -545,6 +650,11 @@ impl Decoder {
         })
     }
 
+    /// The feature columns the rules read.
+    pub fn feature_columns(&self) -> &[usize] {
+        &self.columns.all
+    }
+
     /// A folded line without its edge bullets, brackets and numbers (`features.line_core`).
     pub fn line_core<'a>(&self, folded: &'a str) -> &'a str {
         folded.trim_matches(|c| self.edge_chars.contains(&c))
@@ -578,19 +688,19 @@ impl Decoder {
             .enumerate()
             .map(|(i, s)| {
                 let s = s.as_ref();
-                let row = x.row(i);
+                let at = |j: usize| x.get(i, j);
                 // numpy's max: a NaN among the columns makes the maximum NaN.
                 let named = c
                     .lex_exact
                     .iter()
-                    .map(|&j| row[j])
+                    .map(|&j| at(j))
                     .try_fold(f64::NEG_INFINITY, |m, v| (!v.is_nan()).then(|| m.max(v)))
                     .is_some_and(positive);
-                let date = row[c.date_cover];
-                let dated = date > 0.5 || (positive(date) && positive(row[c.has_time]));
+                let date = at(c.date_cover);
+                let dated = date > 0.5 || (positive(date) && positive(at(c.has_time)));
                 named
                     || dated
-                    || positive(row[c.meta_key])
+                    || positive(at(c.meta_key))
                     || s.chars()
                         .next()
                         .is_some_and(|f| self.subtitle_dashes.contains(&f))
@@ -617,20 +727,20 @@ impl Decoder {
             if matches!(label, Label::Body | Label::Title) {
                 continue;
             }
-            let row = x.row(i);
+            let at = |j: usize| x.get(i, j);
             let key_before = i > 0 && out[i - 1] == Label::Pager && {
                 let prev = folded[i - 1].as_ref();
                 matches!(last_chars(prev, 1), ":" | "：")
                     && prev.chars().count() <= rules.pager_key_max_chars
             };
             // A pager word opening a short line, or the title after a bare 上一篇： key.
-            if (truthy(row[c.lex_start_pager]) && row[c.chars] <= key_line) || key_before {
+            if (truthy(at(c.lex_start_pager)) && at(c.chars) <= key_line) || key_before {
                 out[i] = Label::Pager;
-            } else if truthy(row[c.lex_exact_related_header]) {
+            } else if truthy(at(c.lex_exact_related_header)) {
                 out[i] = Label::Related;
-            } else if truthy(row[c.lex_start_footer])
-                && !truthy(row[c.lex_exact_footer])
-                && row[c.chars] <= key_line
+            } else if truthy(at(c.lex_start_footer))
+                && !truthy(at(c.lex_exact_footer))
+                && at(c.chars) <= key_line
             {
                 out[i] = Label::Footer;
             }

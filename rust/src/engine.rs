@@ -12,14 +12,22 @@ use pyo3::types::{PyAny, PyByteArray};
 
 use pyo3::exceptions::PyValueError;
 
+use std::sync::Arc;
+
 use crate::decode::{
-    py_lines, Decision, DecodeError, Decoder, Matrix, Reader, Reading, Rules, N_CLASSES,
+    py_lines, Decision, DecodeError, Decoder, Held, Matrix, Reader, Reading, Rules, N_CLASSES,
 };
 use crate::features::{read_markup_args, read_page, Featurizer, Markup, MarkupArgs, Page};
 use crate::headline::Ranker;
 use crate::nets::{to_bytearray, Classifier, Precision, PyModel};
 use crate::reasons::{reasons_to_py, Decided, Reasons};
-use crate::stack::{beliefs, BaseColumns};
+use crate::stack::{beliefs, beliefs_by_blocks, BaseColumns, SQUASH_PAGE_ROWS};
+
+/// Pages up to this many lines are read whole; a longer one a block of
+/// [`FEATURE_BLOCK`] lines at a time, so that its features never exist all
+/// at once (docs/reliability.md gives the memory a line either way).
+const WHOLE_PAGE_ROWS: usize = SQUASH_PAGE_ROWS;
+const FEATURE_BLOCK: usize = 4096;
 
 /// Reads lines of one page with the core's features and models.
 struct CoreReader<'a> {
@@ -30,6 +38,23 @@ struct CoreReader<'a> {
     second: &'a Classifier,
     at: BaseColumns,
     cols: usize,
+    /// The feature columns a reading keeps (the rules' and the reasons'),
+    /// or all of them.
+    held: Option<Arc<Held>>,
+}
+
+impl CoreReader<'_> {
+    /// Rows of all `cols` features, as the reading keeps them.
+    fn keep(&self, rows: &[f64], into: &mut Vec<f64>) {
+        match &self.held {
+            None => into.extend_from_slice(rows),
+            Some(h) => {
+                for row in rows.chunks_exact(self.cols) {
+                    into.extend(h.gather(row));
+                }
+            }
+        }
+    }
 }
 
 impl Reader for CoreReader<'_> {
@@ -53,24 +78,59 @@ impl Reader for CoreReader<'_> {
             }
             other => other,
         };
-        let n = rows.len();
-        let cells = n
-            .checked_mul(self.cols)
-            .ok_or_else(|| DecodeError::Shape("page too large for one matrix".into()))?;
-        let mut x = vec![0.0; cells];
-        self.featurizer.fill(page, markup, &mut x, self.cols);
-        let probs = beliefs(
-            &x,
-            n,
-            self.cols,
-            self.first,
-            self.second,
-            self.at,
-            Precision::DEFAULT,
-        )
+        let (n, cols) = (rows.len(), self.cols);
+        let mut kept = Vec::new();
+        let mut reserve = |width: usize| {
+            kept.try_reserve_exact(n.saturating_mul(width))
+                .map_err(|_| DecodeError::Shape("page too large for its features".into()))
+        };
+        if let Some(h) = &self.held {
+            reserve(h.len())?;
+        }
+        let probs = if n <= WHOLE_PAGE_ROWS {
+            let mut x = vec![0.0; n * cols];
+            self.featurizer.fill(page, markup, &mut x, cols);
+            let probs = beliefs(
+                &x,
+                n,
+                cols,
+                self.first,
+                self.second,
+                self.at,
+                Precision::DEFAULT,
+            );
+            match &self.held {
+                None => kept = x,
+                Some(_) => self.keep(&x, &mut kept),
+            }
+            probs
+        } else {
+            if self.held.is_none() {
+                reserve(cols)?;
+            }
+            let prepared = self.featurizer.prepare(page, markup, cols, FEATURE_BLOCK);
+            beliefs_by_blocks(
+                n,
+                cols,
+                FEATURE_BLOCK,
+                |range, out| {
+                    self.featurizer
+                        .fill_rows(&prepared, page, markup, range, out);
+                },
+                |_, x| self.keep(x, &mut kept),
+                self.first,
+                self.second,
+                self.at,
+                Precision::DEFAULT,
+            )
+        }
         .map_err(|e| DecodeError::Config(e.0))?;
+        let x1 = match &self.held {
+            None => Matrix::new(kept, n, cols)?,
+            Some(h) => Matrix::holding(kept, n, cols, Arc::clone(h))?,
+        };
         Ok(Reading {
-            x1: Matrix::new(x, n, self.cols)?,
+            x1,
             probs: Matrix::new(probs, n, N_CLASSES)?,
         })
     }
@@ -118,6 +178,17 @@ fn decide_in_core(
     let lines = py_lines(folded)?;
     let markup = read_markup_args(page.len(), args.markup.as_ref())?;
     let featurizer = args.featurizer.get();
+    let decoder = args.decoder.get();
+    let cols = featurizer.columns(markup.is_some());
+    // Explained pages keep the columns the rules and the reasons read; a
+    // decision handed to Python keeps them all.
+    let held = match reasons {
+        None => None,
+        Some(r) => {
+            let wanted = [decoder.feature_columns(), r.feature_columns()].concat();
+            Some(Arc::new(Held::new(cols, wanted)?))
+        }
+    };
     let reader = CoreReader {
         featurizer,
         page: &page,
@@ -129,9 +200,9 @@ fn decide_in_core(
             latin_ratio: args.at.1,
             chars: args.at.2,
         },
-        cols: featurizer.columns(markup.is_some()),
+        cols,
+        held,
     };
-    let decoder = args.decoder.get();
     let ranker = args.ranker.as_ref().map(|r| r.get());
     let rules = args
         .rules

@@ -43,7 +43,8 @@ struct Columns {
     date_cover: usize,
     lex_exact: Vec<usize>,
     lex_start: Vec<usize>,
-    width: usize,
+    /// All of these: what a feature matrix must hold.
+    all: Vec<usize>,
 }
 
 /// The reason-giver: the lexicons' words (in file order: the first found is
@@ -114,9 +115,9 @@ impl Reasons {
             date_cover: col("date_cover")?,
             lex_exact: lex("exact")?,
             lex_start: lex("start")?,
-            width: 0,
+            all: Vec::new(),
         };
-        columns.width = 1 + [
+        columns.all = [
             columns.han,
             columns.punct_ratio,
             columns.legal,
@@ -125,8 +126,7 @@ impl Reasons {
         .into_iter()
         .chain(columns.lex_exact.iter().copied())
         .chain(columns.lex_start.iter().copied())
-        .max()
-        .unwrap_or(0);
+        .collect();
         Ok(Self {
             related: kind("related_header")?,
             pager: kind("pager")?,
@@ -165,6 +165,11 @@ impl Reasons {
         })
     }
 
+    /// The feature columns the reasons read.
+    pub fn feature_columns(&self) -> &[usize] {
+        &self.columns.all
+    }
+
     /// One reason code per line, from the page's features and final labels.
     pub fn explain<S: AsRef<str>>(
         &self,
@@ -174,13 +179,14 @@ impl Reasons {
     ) -> Result<Vec<String>, String> {
         let x = page.features;
         let n = folded.len();
-        if page.labels.len() != n || x.rows() != n || (n > 0 && x.cols() < self.columns.width) {
+        let held = self.columns.all.iter().all(|&j| x.holds(j));
+        if page.labels.len() != n || x.rows() != n || (n > 0 && !held) {
             return Err(format!(
-                "{} labels and features of {} × {} for {n} lines; the reasons read {} columns",
+                "{} labels and features of {} × {} for {n} lines; the reasons read columns {:?}",
                 page.labels.len(),
                 x.rows(),
                 x.cols(),
-                self.columns.width
+                self.columns.all
             ));
         }
         let in_page = |i: usize| {

@@ -13,7 +13,7 @@ use pyo3::types::PyByteArray;
 
 use crate::nets::{
     doubles, pairwise_sum, squash, to_bytearray, Classifier, ModelError, Network, Precision,
-    PyModel,
+    PyModel, NET_ROW_BLOCK,
 };
 
 /// The line classes, in the order of the models' outputs.
@@ -152,104 +152,168 @@ fn check_stack_input(
 /// (`rows × cols`) and pass-one `probs` (`rows × CLASSES`). The inputs'
 /// sizes must have been checked ([`check_stack_input`]).
 fn stack(x1: &[f64], rows: usize, cols: usize, probs: &[f64], at: BaseColumns) -> Vec<f64> {
-    let n = rows;
-    let k = CLASSES.len();
-    let s = STACK_WIDTH;
-    let mut out = vec![0.0; n * s];
-    if n == 0 {
-        return out;
-    }
-    let column = |c: usize| -> Vec<f64> { (0..n).map(|i| probs[i * k + c]).collect() };
-    for i in 0..n {
-        out[i * s..i * s + k].copy_from_slice(&probs[i * k..(i + 1) * k]);
-    }
-    let mut f = k;
-    for c in WINDOW_CLASSES {
-        let Some(ci) = CLASSES.iter().position(|&name| name == c) else {
-            continue;
-        };
-        let cum = cumulative(&column(ci));
-        for w in WIDTHS {
-            for i in 0..n {
-                out[i * s + f] = mean_window(&cum, i, -w, w);
-            }
-            f += 1;
-        }
-    }
-    let pb = column(BODY);
-    let cum = cumulative(&pb);
-    for w in SIDE_WIDTHS {
-        for i in 0..n {
-            out[i * s + f] = mean_window(&cum, i, -w, -1);
-            out[i * s + f + 1] = mean_window(&cum, i, 1, w);
-        }
-        f += 2;
-    }
-    // The highest body belief within 3 lines (beyond the edges: 0), with
-    // numpy's max, which a NaN wins.
-    for i in 0..n {
-        let mut top = if i < 3 || i + 3 >= n {
-            0.0
-        } else {
-            f64::NEG_INFINITY
-        };
-        for &v in &pb[i.saturating_sub(3)..(i + 4).min(n)] {
-            if v.is_nan() {
-                top = v;
-                break;
-            }
-            if v > top {
-                top = v;
-            }
-        }
-        out[i * s + f] = top;
-    }
-    f += 1;
-    let han: Vec<f64> = (0..n).map(|i| x1[i * cols + at.han]).collect();
-    let mass: Vec<f64> = pb.iter().zip(&han).map(|(p, h)| p * h).collect();
-    let summed = pairwise_sum(&mass);
-    // Python's max(sum, 1.0): keeps the sum unless 1.0 is greater (NaN stays).
-    let total = if 1.0 > summed { 1.0 } else { summed };
-    let mut running = 0.0;
-    for i in 0..n {
-        running += mass[i];
-        let before = running - mass[i];
-        out[i * s + f] = before / total;
-        out[i * s + f + 1] = (total - before - mass[i]) / total;
-    }
-    f += 2;
-    // The heaviest run of body belief, weighted by how much text each line has.
-    let gain: Vec<f64> = (0..n)
-        .map(|i| {
-            let text = han[i] + x1[i * cols + at.latin_ratio] * x1[i * cols + at.chars];
-            (pb[i] - 0.5) * text.ln_1p()
-        })
+    let text: Vec<LineText> = (0..rows)
+        .map(|i| LineText::of(&x1[i * cols..(i + 1) * cols], at))
         .collect();
-    let (start, end) = heaviest_run(&gain);
-    let run_share = pairwise_sum(&mass[start..end]) / total;
-    let expected = pb.iter().filter(|&&p| p > 0.5).count() as f64;
-    for i in 0..n {
-        let row = &mut out[i * s + f..i * s + f + 5];
-        let idx = i as i64;
-        row[0] = f64::from(u8::from(i >= start && i < end));
-        row[1] = (start as i64 - idx).clamp(0, SEGMENT_CAP) as f64;
-        row[2] = (idx - (end as i64 - 1)).clamp(0, SEGMENT_CAP) as f64;
-        row[3] = run_share;
-        row[4] = expected;
-    }
-    f += 5;
-    // The headline anchors the article: its text starts a few lines below.
-    let pt = column(TITLE);
-    let t = argmax(&pt);
-    for i in 0..n {
-        out[i * s + f] = (i as i64 - t as i64).clamp(-SEGMENT_CAP, SEGMENT_CAP) as f64;
-        out[i * s + f + 1] = pt[t];
-    }
-    if let Some(first) = (t + 1..n).find(|&i| han[i] >= FIRST_TEXT_HAN) {
-        out[first * s + f + 2] = 1.0;
-    }
-    debug_assert_eq!(f + 3, s);
+    let mut out = vec![0.0; rows * STACK_WIDTH];
+    Stacking::new(probs, &text).rows(probs, 0..rows, &mut out);
     out
+}
+
+/// What the stacking reads of a line's base features.
+#[derive(Clone, Copy, Debug)]
+pub struct LineText {
+    han: f64,
+    latin_ratio: f64,
+    chars: f64,
+}
+
+impl LineText {
+    /// From a line's base row.
+    pub fn of(row: &[f64], at: BaseColumns) -> Self {
+        Self {
+            han: row[at.han],
+            latin_ratio: row[at.latin_ratio],
+            chars: row[at.chars],
+        }
+    }
+}
+
+/// What the stacked features need of the whole page: running sums of pass
+/// one's beliefs, where the body's mass lies, the heaviest run of body
+/// belief and the likeliest title. With these, any block of rows gets its
+/// stacked features on its own ([`Stacking::rows`]).
+pub struct Stacking {
+    /// Running sums of each of [`WINDOW_CLASSES`]' beliefs (`n + 1` each).
+    cums: Vec<Vec<f64>>,
+    /// Per line: the body mass (body belief × Han) of the lines before it.
+    mass_before: Vec<f64>,
+    mass: Vec<f64>,
+    total: f64,
+    run: (usize, usize),
+    run_share: f64,
+    expected: f64,
+    title: usize,
+    title_belief: f64,
+    first_text: Option<usize>,
+}
+
+impl Stacking {
+    /// From pass one's `probs` (`n × CLASSES`) and each line's text.
+    pub fn new(probs: &[f64], text: &[LineText]) -> Self {
+        let n = text.len();
+        let k = CLASSES.len();
+        let column = |c: usize| -> Vec<f64> { (0..n).map(|i| probs[i * k + c]).collect() };
+        let cums = WINDOW_CLASSES
+            .iter()
+            .map(|c| match CLASSES.iter().position(|name| name == c) {
+                Some(ci) => cumulative(&column(ci)),
+                None => Vec::new(),
+            })
+            .collect();
+        let pb = column(BODY);
+        let mass: Vec<f64> = pb.iter().zip(text).map(|(p, t)| p * t.han).collect();
+        let summed = pairwise_sum(&mass);
+        // Python's max(sum, 1.0): keeps the sum unless 1.0 is greater (NaN stays).
+        let total = if 1.0 > summed { 1.0 } else { summed };
+        let mut running = 0.0;
+        let mass_before = mass
+            .iter()
+            .map(|&m| {
+                running += m;
+                running - m
+            })
+            .collect();
+        // The heaviest run of body belief, weighted by how much text each line has.
+        let gain: Vec<f64> = pb
+            .iter()
+            .zip(text)
+            .map(|(p, t)| (p - 0.5) * (t.han + t.latin_ratio * t.chars).ln_1p())
+            .collect();
+        let run = heaviest_run(&gain);
+        let run_share = pairwise_sum(&mass[run.0..run.1]) / total;
+        let expected = pb.iter().filter(|&&p| p > 0.5).count() as f64;
+        // The headline anchors the article: its text starts a few lines below.
+        let pt = column(TITLE);
+        let title = argmax(&pt);
+        let title_belief = pt.get(title).copied().unwrap_or(0.0);
+        let first_text = (title + 1..n).find(|&i| text[i].han >= FIRST_TEXT_HAN);
+        Self {
+            cums,
+            mass_before,
+            mass,
+            total,
+            run,
+            run_share,
+            expected,
+            title,
+            title_belief,
+            first_text,
+        }
+    }
+
+    /// The stacked features of lines `range` into `out` (`range.len() ×
+    /// STACK_WIDTH`, zeros), from pass one's `probs` of the whole page.
+    pub fn rows(&self, probs: &[f64], range: std::ops::Range<usize>, out: &mut [f64]) {
+        let n = self.mass.len();
+        let k = CLASSES.len();
+        let s = STACK_WIDTH;
+        let body = |i: usize| probs[i * k + BODY];
+        let (start, end) = self.run;
+        for i in range.clone() {
+            let row = &mut out[(i - range.start) * s..(i - range.start + 1) * s];
+            row[..k].copy_from_slice(&probs[i * k..(i + 1) * k]);
+            let mut f = k;
+            for cum in self.cums.iter().filter(|c| !c.is_empty()) {
+                for w in WIDTHS {
+                    row[f] = mean_window(cum, i, -w, w);
+                    f += 1;
+                }
+            }
+            let cum = &self.cums[0];
+            for w in SIDE_WIDTHS {
+                row[f] = mean_window(cum, i, -w, -1);
+                row[f + 1] = mean_window(cum, i, 1, w);
+                f += 2;
+            }
+            // The highest body belief within 3 lines (beyond the edges: 0), with
+            // numpy's max, which a NaN wins.
+            let mut top = if i < 3 || i + 3 >= n {
+                0.0
+            } else {
+                f64::NEG_INFINITY
+            };
+            for j in i.saturating_sub(3)..(i + 4).min(n) {
+                let v = body(j);
+                if v.is_nan() {
+                    top = v;
+                    break;
+                }
+                if v > top {
+                    top = v;
+                }
+            }
+            row[f] = top;
+            f += 1;
+            let before = self.mass_before[i];
+            row[f] = before / self.total;
+            row[f + 1] = (self.total - before - self.mass[i]) / self.total;
+            f += 2;
+            let idx = i as i64;
+            row[f] = f64::from(u8::from(i >= start && i < end));
+            row[f + 1] = (start as i64 - idx).clamp(0, SEGMENT_CAP) as f64;
+            row[f + 2] = (idx - (end as i64 - 1)).clamp(0, SEGMENT_CAP) as f64;
+            row[f + 3] = self.run_share;
+            row[f + 4] = self.expected;
+            f += 5;
+            row[f] = (idx - self.title as i64).clamp(-SEGMENT_CAP, SEGMENT_CAP) as f64;
+            row[f + 1] = self.title_belief;
+            if self.first_text == Some(i) {
+                row[f + 2] = 1.0;
+            }
+            debug_assert_eq!(f + 3, s);
+        }
+    }
 }
 
 /// numpy's `argmax`: the first maximum, or the first NaN if there is one.
@@ -291,20 +355,7 @@ pub fn beliefs(
     precision: Precision,
 ) -> Result<Vec<f64>, ModelError> {
     first.check_input(x1.len(), rows)?;
-    if first.classes().len() != CLASSES.len() {
-        return Err(ModelError(format!(
-            "pass one gives {} classes, the stacking reads {}",
-            first.classes().len(),
-            CLASSES.len()
-        )));
-    }
-    let joined = cols + STACK_WIDTH;
-    if second.features().len() != joined {
-        return Err(ModelError(format!(
-            "pass two reads {} features, not {cols} base and {STACK_WIDTH} stacked",
-            second.features().len()
-        )));
-    }
+    check_models(cols, first, second)?;
     if let (Classifier::Network(one), Classifier::Network(two)) = (first, second) {
         // Squashing the whole page at once holds two more copies of its
         // features: pages up to SQUASH_PAGE_ROWS lines (nearly all) take that
@@ -325,6 +376,94 @@ pub fn beliefs(
         second.classes().len(),
         |block, out| second.predict_into(block, out, precision),
     ))
+}
+
+/// [`beliefs`] for a page whose base features are never held whole: `fill(range,
+/// out)` writes rows `range` of them into `out` (zeros), a block of `block`
+/// rows at a time, once for each pass; `keep(range, rows)` sees each block
+/// once. The beliefs are the ones [`beliefs`] gives on the whole matrix.
+#[allow(clippy::too_many_arguments)]
+pub fn beliefs_by_blocks(
+    rows: usize,
+    cols: usize,
+    block: usize,
+    mut fill: impl FnMut(std::ops::Range<usize>, &mut [f64]),
+    mut keep: impl FnMut(std::ops::Range<usize>, &[f64]),
+    first: &Classifier,
+    second: &Classifier,
+    at: BaseColumns,
+    precision: Precision,
+) -> Result<Vec<f64>, ModelError> {
+    check_models(cols, first, second)?;
+    if at.han >= cols || at.latin_ratio >= cols || at.chars >= cols {
+        return Err(ModelError(format!(
+            "a base column is past the {cols} columns of x1"
+        )));
+    }
+    // Whole network blocks, so that each row meets the same arithmetic.
+    let block = block.max(1).div_ceil(NET_ROW_BLOCK) * NET_ROW_BLOCK;
+    let blocks = || {
+        (0..rows)
+            .step_by(block)
+            .map(move |a| a..(a + block).min(rows))
+    };
+    let k = CLASSES.len();
+    let mut x = vec![0.0; block.min(rows) * cols];
+    let mut probs1 = vec![0.0; rows * k];
+    let mut text = Vec::with_capacity(rows);
+    for range in blocks() {
+        let x = &mut x[..range.len() * cols];
+        x.fill(0.0);
+        fill(range.clone(), x);
+        keep(range.clone(), x);
+        text.extend(x.chunks_exact(cols).map(|row| LineText::of(row, at)));
+        first.predict_into(x, &mut probs1[range.start * k..range.end * k], precision);
+    }
+    let stacking = Stacking::new(&probs1, &text);
+    drop(text);
+    let k2 = second.classes().len();
+    let mut out = vec![0.0; rows * k2];
+    let mut extra = vec![0.0; block.min(rows) * STACK_WIDTH];
+    for range in blocks() {
+        let n = range.len();
+        let x = &mut x[..n * cols];
+        x.fill(0.0);
+        fill(range.clone(), x);
+        let extra = &mut extra[..n * STACK_WIDTH];
+        extra.fill(0.0);
+        stacking.rows(&probs1, range.clone(), extra);
+        let beliefs = joined_passes(x, extra, n, cols, k2, |b, o| {
+            second.predict_into(b, o, precision);
+        });
+        out[range.start * k2..range.end * k2].copy_from_slice(&beliefs);
+    }
+    Ok(out)
+}
+
+/// Checks that pass one reads `cols` features and gives the stacking's
+/// classes, and that pass two reads those features and the stacked ones.
+fn check_models(cols: usize, first: &Classifier, second: &Classifier) -> Result<(), ModelError> {
+    if first.features().len() != cols {
+        return Err(ModelError(format!(
+            "pass one reads {} features, the page has {cols}",
+            first.features().len()
+        )));
+    }
+    if first.classes().len() != CLASSES.len() {
+        return Err(ModelError(format!(
+            "pass one gives {} classes, the stacking reads {}",
+            first.classes().len(),
+            CLASSES.len()
+        )));
+    }
+    let joined = cols + STACK_WIDTH;
+    if second.features().len() != joined {
+        return Err(ModelError(format!(
+            "pass two reads {} features, not {cols} base and {STACK_WIDTH} stacked",
+            second.features().len()
+        )));
+    }
+    Ok(())
 }
 
 /// Pass two over `base` (`rows × cols`) joined with `extra` (`rows ×
@@ -543,6 +682,84 @@ mod tests {
         assert!(beliefs(&x1, 2, 3, &first, &first, at, Precision::F64).is_err());
         assert!(beliefs(&x1, 2, 3, &net(3, 4), &second, at, Precision::F64).is_err());
         assert!(beliefs(&x1[..5], 2, 3, &first, &second, at, Precision::F64).is_err());
+    }
+
+    /// A network of `features` inputs, a hidden layer of 8 and 10 classes,
+    /// with weights drawn from `seed`.
+    fn random_network(features: usize, seed: u64) -> Classifier {
+        let mut state = seed;
+        let mut draw = |count: usize| -> String {
+            let values: Vec<String> = (0..count)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    format!("{:.6}", ((state >> 40) as f64 / (1u64 << 24) as f64) - 0.5)
+                })
+                .collect();
+            values.join(",")
+        };
+        let matrix = |rows: usize, cols: usize, draw: &mut dyn FnMut(usize) -> String| {
+            let rows: Vec<String> = (0..rows).map(|_| format!("[{}]", draw(cols))).collect();
+            format!("[{}]", rows.join(","))
+        };
+        let hidden = matrix(features, 8, &mut draw);
+        let hidden_bias = draw(8);
+        let output = matrix(8, 10, &mut draw);
+        let output_bias = draw(10);
+        let names: Vec<String> = (0..features).map(|i| format!("\"f{i}\"")).collect();
+        let text = format!(
+            r#"{{"format":"zhengwen-mlp/1","classes":[{}],"features":[{}],"mean":[{}],
+                "scale":[{}],"layers":[{{"weights":{hidden},"bias":[{hidden_bias}]}},
+                {{"weights":{output},"bias":[{output_bias}]}}]}}"#,
+            CLASSES.map(|c| format!("\"{c}\"")).join(","),
+            names.join(","),
+            vec!["0.1"; features].join(","),
+            vec!["1.5"; features].join(","),
+        );
+        Classifier::from_json(&text).unwrap()
+    }
+
+    #[test]
+    fn beliefs_a_block_at_a_time_equal_the_whole_page() {
+        let cols = 5;
+        let (first, second) = (random_network(cols, 1), random_network(cols + STACK_WIDTH, 2));
+        let at = BaseColumns {
+            han: 0,
+            latin_ratio: 1,
+            chars: 2,
+        };
+        for rows in [1, 300, 1000, SQUASH_PAGE_ROWS + 700] {
+            let x1: Vec<f64> = (0..rows * cols)
+                .map(|i| ((i * 7919) % 101) as f64 / 7.0 - 3.0)
+                .collect();
+            let whole = beliefs(&x1, rows, cols, &first, &second, at, Precision::DEFAULT).unwrap();
+            for block in [1, 256, 700, 4096, 20_000] {
+                let mut seen = 0;
+                let blocked = beliefs_by_blocks(
+                    rows,
+                    cols,
+                    block,
+                    |range, out| out.copy_from_slice(&x1[range.start * cols..range.end * cols]),
+                    |range, x| {
+                        assert_eq!(range.start, seen);
+                        assert_eq!(x.len(), range.len() * cols);
+                        seen = range.end;
+                    },
+                    &first,
+                    &second,
+                    at,
+                    Precision::DEFAULT,
+                )
+                .unwrap();
+                assert_eq!(seen, rows);
+                let same = blocked
+                    .iter()
+                    .zip(&whole)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same && blocked.len() == whole.len(), "{rows} rows, block {block}");
+            }
+        }
     }
 
     #[test]

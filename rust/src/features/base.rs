@@ -15,7 +15,7 @@ use super::classes::{
     SENT_END, SEP,
 };
 use super::page::Page;
-use super::patterns::{Pattern, Patterns};
+use super::patterns::Patterns;
 use super::{col, Layout, Matrix};
 
 /// A line-start look-up tries prefixes up to this many characters.
@@ -60,7 +60,9 @@ impl Lexicon {
         for (word, mask) in words {
             let chars = count_code_points(&word);
             longest = longest.max(chars);
-            if chars >= MIN_INLINE_WORD {
+            // A word across a line break could match only across lines of a
+            // page; none does, and so a block of lines scans on its own.
+            if chars >= MIN_INLINE_WORD && !word.contains(&b'\n') {
                 inline.push(word.clone());
                 inline_words.push((mask, chars as f64));
             }
@@ -197,184 +199,306 @@ fn prose_overlap(keys: PairKeys, prose: &[bool]) -> Vec<f64> {
     out
 }
 
-/// Fills the base columns (`layout.n_base()` of them) of `x`, one row a line.
-pub fn base_features(
-    table: &ClassTable,
-    lexicon: &Lexicon,
-    patterns: &Patterns,
-    layout: &Layout,
-    page: &Page,
-    x: &mut Matrix<'_>,
-) {
-    base_features_with(table, lexicon, patterns, layout, page, x, false);
+/// The pattern columns set to 1 where a match starts, in bit order of [`BaseFacts::flags`].
+const FLAG_COLUMNS: [usize; 9] = [
+    col::HAS_TIME,
+    col::AGO,
+    col::LIST_START,
+    col::CONTACT,
+    col::LEGAL,
+    col::META_KEY,
+    col::BYLINE,
+    col::COUNT_WORD,
+    col::MARKDOWN,
+];
+
+/// What a line's base row says beyond itself, from the per-line pass.
+struct LineSummary {
+    han: f64,
+    prose: bool,
+    chars: usize,
 }
 
-/// [`base_features`]; `large_keys` forces the 128-bit pair keys (for tests).
-pub(crate) fn base_features_with(
+/// The per-line columns of `line` in `row` (zeros on entry): counts, ends,
+/// whole-line and line-start lexicon hits; `pair(a, b)` gets each pair of
+/// adjacent Han characters.
+fn line_columns(
     table: &ClassTable,
     lexicon: &Lexicon,
-    patterns: &Patterns,
     layout: &Layout,
-    page: &Page,
-    x: &mut Matrix<'_>,
-    large_keys: bool,
-) {
-    let n = page.len();
-    if n == 0 {
-        return;
-    }
-    let mut keys = PairKeys::new(n, large_keys);
-    let mut prose = vec![false; n];
-    let mut lengths = vec![0usize; n];
-    // One pass over the characters: class counts, ends, Han pairs.
-    for (i, line) in page.lines().enumerate() {
-        let mut counts = [0u32; N_CLASSES];
-        let mut ends = Ends::default();
-        let mut prev: Option<(u32, Class)> = None;
-        let mut chars = 0usize;
-        for (_, cp) in code_points(line) {
-            let class = table.class(cp);
-            if chars == 0 {
-                ends.first = class;
-                ends.first_cp = cp;
-            }
-            chars += 1;
-            counts[usize::from(class)] += 1;
-            if let Some((p, pc)) = prev {
-                if is_han(pc) && is_han(class) {
-                    keys.push(p, cp, i);
-                }
-                ends.before_last = pc;
-            }
-            ends.last = class;
-            ends.last_cp = cp;
-            prev = Some((cp, class));
+    line: &[u8],
+    row: &mut [f64],
+    mut pair: impl FnMut(u32, u32),
+) -> LineSummary {
+    let mut counts = [0u32; N_CLASSES];
+    let mut ends = Ends::default();
+    let mut prev: Option<(u32, Class)> = None;
+    let mut chars = 0usize;
+    for (_, cp) in code_points(line) {
+        let class = table.class(cp);
+        if chars == 0 {
+            ends.first = class;
+            ends.first_cp = cp;
         }
-        counts[usize::from(NEWLINE)] = 0;
-        lengths[i] = chars;
-        let c = |class: Class| f64::from(counts[usize::from(class)]);
-        let length: f64 = counts.iter().map(|&k| f64::from(k)).sum();
-        let safe = length.max(1.0);
-        let han = c(HAN) + c(HAN_FUNC);
-        let nonempty = length > 0.0;
-        let (first, last) = if nonempty {
-            (ends.first, ends.last)
-        } else {
-            (OTHER, OTHER)
-        };
-        // Python's `"" in CLOSERS` is true: an empty line ends with a closer
-        // and an opener, as the reference has it.
-        let closer = chars == 0 || cp_in(ends.last_cp, CLOSERS);
-        let opener = chars == 0 || cp_in(ends.last_cp, OPENERS);
-        let before_closer = if closer && length >= 2.0 {
-            ends.before_last
-        } else {
-            OTHER
-        };
-        let flag = |b: bool| if b { 1.0 } else { 0.0 };
-        let row = x.row_mut(i);
-        row[col::CHARS] = length;
-        row[col::LOG_CHARS] = length.ln_1p();
-        row[col::HAN] = han;
-        row[col::HAN_RATIO] = han / safe;
-        row[col::FUNC_RATIO] = c(HAN_FUNC) / han.max(1.0);
-        row[col::SENT_END] = c(SENT_END);
-        row[col::CLAUSE] = c(CLAUSE);
-        row[col::PUNCT_RATIO] = (c(SENT_END) + c(CLAUSE)) / safe;
-        row[col::QUOTE] = c(QUOTE);
-        row[col::DIGIT_RATIO] = c(DIGIT) / safe;
-        row[col::LATIN_RATIO] = c(LATIN) / safe;
-        row[col::SEP_RATIO] = c(SEP) / safe;
-        row[col::PERIOD] = c(PERIOD);
-        row[col::ENDS_SENTENCE] =
-            flag(last == SENT_END || last == PERIOD || before_closer == SENT_END);
-        row[col::ENDS_CLOSER] = flag(closer);
-        row[col::ENDS_OPEN] = flag(opener || last == CLAUSE);
-        row[col::FIRST_IS_DIGIT] = flag(first == DIGIT);
-        row[col::FIRST_IS_SEP] = flag(first == SEP || first == QUOTE);
-        row[col::STARTS_PUNCT] = flag(
-            first == CLAUSE
-                || first == SENT_END
-                || first == PERIOD
-                || (first == QUOTE && cp_in(ends.first_cp, CLOSERS)),
-        );
-        prose[i] = is_prose(han, row[col::PUNCT_RATIO]);
-
-        // Whole-line and line-start look-ups, past leading bullets and brackets.
-        if chars > 0 {
-            row[col::BRACKETED] = flag(cp_in(ends.first_cp, "【[") && cp_in(ends.last_cp, "】]"));
-            let exact = lexicon.get(strip(line, true, true, is_edge));
-            let head = strip(line, true, false, is_edge);
-            // Each prefix of `head` up to `most` characters, by its end.
-            let most = lexicon.longest.min(PREFIX_MAX_CHARS);
-            let ends = code_points(head)
-                .map(|(at, _)| at)
-                .skip(1)
-                .chain(std::iter::once(head.len()));
-            let start = ends
-                .take(most)
-                .fold(0, |mask, end| mask | lexicon.get(&head[..end]));
-            for kind in 0..layout.kinds {
-                row[layout.lex_exact(kind)] = flag(exact >> kind & 1 == 1);
-                row[layout.lex_start(kind)] = flag(start >> kind & 1 == 1);
+        chars += 1;
+        counts[usize::from(class)] += 1;
+        if let Some((p, pc)) = prev {
+            if is_han(pc) && is_han(class) {
+                pair(p, cp);
             }
+            ends.before_last = pc;
         }
+        ends.last = class;
+        ends.last_cp = cp;
+        prev = Some((cp, class));
     }
-
-    // Patterns over the joined page; a match belongs to the line it starts in.
-    let text = page.text();
-    let cover = |x: &mut Matrix<'_>, c: usize, p: &Pattern| {
-        p.for_each(&text, |s, e| {
-            let width = text.get(s..e).map_or(0, |m| m.chars().count());
-            *x.at_mut(page.line_of(s), c) += width as f64;
-        });
+    counts[usize::from(NEWLINE)] = 0;
+    let c = |class: Class| f64::from(counts[usize::from(class)]);
+    let length: f64 = counts.iter().map(|&k| f64::from(k)).sum();
+    let safe = length.max(1.0);
+    let han = c(HAN) + c(HAN_FUNC);
+    let nonempty = length > 0.0;
+    let (first, last) = if nonempty {
+        (ends.first, ends.last)
+    } else {
+        (OTHER, OTHER)
     };
-    let flag = |x: &mut Matrix<'_>, c: usize, p: &Pattern| {
-        p.for_each(&text, |s, _| *x.at_mut(page.line_of(s), c) = 1.0);
+    // Python's `"" in CLOSERS` is true: an empty line ends with a closer
+    // and an opener, as the reference has it.
+    let closer = chars == 0 || cp_in(ends.last_cp, CLOSERS);
+    let opener = chars == 0 || cp_in(ends.last_cp, OPENERS);
+    let before_closer = if closer && length >= 2.0 {
+        ends.before_last
+    } else {
+        OTHER
     };
-    cover(x, col::DATE_COVER, &patterns.date);
-    flag(x, col::HAS_TIME, &patterns.time);
-    flag(x, col::AGO, &patterns.ago);
-    flag(x, col::LIST_START, &patterns.list_start);
-    flag(x, col::CONTACT, &patterns.contact);
-    flag(x, col::LEGAL, &patterns.legal);
-    flag(x, col::META_KEY, &patterns.meta_key);
-    flag(x, col::BYLINE, &patterns.byline);
-    flag(x, col::COUNT_WORD, &patterns.count_word);
-    flag(x, col::MARKDOWN, &patterns.markdown);
-    drop(text);
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    row[col::CHARS] = length;
+    row[col::LOG_CHARS] = length.ln_1p();
+    row[col::HAN] = han;
+    row[col::HAN_RATIO] = han / safe;
+    row[col::FUNC_RATIO] = c(HAN_FUNC) / han.max(1.0);
+    row[col::SENT_END] = c(SENT_END);
+    row[col::CLAUSE] = c(CLAUSE);
+    row[col::PUNCT_RATIO] = (c(SENT_END) + c(CLAUSE)) / safe;
+    row[col::QUOTE] = c(QUOTE);
+    row[col::DIGIT_RATIO] = c(DIGIT) / safe;
+    row[col::LATIN_RATIO] = c(LATIN) / safe;
+    row[col::SEP_RATIO] = c(SEP) / safe;
+    row[col::PERIOD] = c(PERIOD);
+    row[col::ENDS_SENTENCE] = flag(last == SENT_END || last == PERIOD || before_closer == SENT_END);
+    row[col::ENDS_CLOSER] = flag(closer);
+    row[col::ENDS_OPEN] = flag(opener || last == CLAUSE);
+    row[col::FIRST_IS_DIGIT] = flag(first == DIGIT);
+    row[col::FIRST_IS_SEP] = flag(first == SEP || first == QUOTE);
+    row[col::STARTS_PUNCT] = flag(
+        first == CLAUSE
+            || first == SENT_END
+            || first == PERIOD
+            || (first == QUOTE && cp_in(ends.first_cp, CLOSERS)),
+    );
+    let prose = is_prose(han, row[col::PUNCT_RATIO]);
 
-    // Lexicon words anywhere in a line: one scan for all kinds at once.
-    if let Some(ac) = &lexicon.inline {
-        for m in ac.find_iter(page.raw()) {
-            let Some(&(mask, width)) = lexicon.inline_words.get(m.pattern().as_usize()) else {
-                continue;
-            };
-            let row = x.row_mut(page.line_of(m.start()));
-            for kind in 0..layout.kinds {
-                if mask >> kind & 1 == 1 {
-                    row[layout.lex_cover(kind)] += width;
-                }
-            }
-        }
-    }
-    for i in 0..n {
-        let row = x.row_mut(i);
-        let safe = row[col::CHARS].max(1.0);
-        row[col::DATE_COVER] = (row[col::DATE_COVER] / safe).min(1.0);
+    // Whole-line and line-start look-ups, past leading bullets and brackets.
+    if chars > 0 {
+        row[col::BRACKETED] = flag(cp_in(ends.first_cp, "【[") && cp_in(ends.last_cp, "】]"));
+        let exact = lexicon.get(strip(line, true, true, is_edge));
+        let head = strip(line, true, false, is_edge);
+        // Each prefix of `head` up to `most` characters, by its end.
+        let most = lexicon.longest.min(PREFIX_MAX_CHARS);
+        let ends = code_points(head)
+            .map(|(at, _)| at)
+            .skip(1)
+            .chain(std::iter::once(head.len()));
+        let start = ends
+            .take(most)
+            .fold(0, |mask, end| mask | lexicon.get(&head[..end]));
         for kind in 0..layout.kinds {
-            let c = layout.lex_cover(kind);
-            row[c] = (row[c] / safe).min(1.0);
+            row[layout.lex_exact(kind)] = flag(exact >> kind & 1 == 1);
+            row[layout.lex_start(kind)] = flag(start >> kind & 1 == 1);
+        }
+    }
+    LineSummary { han, prose, chars }
+}
+
+/// What a page's base rows need of the whole page, a few values a line:
+/// pattern matches (they may span lines), repeats, echoes of the head,
+/// Han-pair overlap and where the page's Han characters are. With these,
+/// any block of rows is filled on its own ([`BaseFacts::rows`]) exactly as
+/// the whole page would fill it.
+pub(crate) struct BaseFacts {
+    /// Per line, bit `j`: a match of [`FLAG_COLUMNS`]`[j]`'s pattern starts in it.
+    flags: Vec<u16>,
+    /// Per line: characters of the date matches that start in it.
+    date: Vec<f64>,
+    dup: Vec<u32>,
+    echo: Vec<u32>,
+    overlap: Vec<f64>,
+    /// Per line: Han characters of the lines before it.
+    before: Vec<f64>,
+    total_han: f64,
+    max_han: f64,
+}
+
+impl BaseFacts {
+    /// The facts of `page`. The per-line pass writes each line's row into
+    /// `rows` when given (the whole page, zeros), so that [`BaseFacts::rows`]
+    /// need not repeat it.
+    pub(crate) fn new(
+        table: &ClassTable,
+        lexicon: &Lexicon,
+        patterns: &Patterns,
+        layout: &Layout,
+        page: &Page,
+        mut rows: Option<&mut Matrix<'_>>,
+    ) -> Self {
+        let n = page.len();
+        let mut keys = PairKeys::new(n, false);
+        let mut prose = Vec::with_capacity(n);
+        let mut lengths = Vec::with_capacity(n);
+        let mut before = Vec::with_capacity(n);
+        let mut scratch = vec![0.0; layout.n_base()];
+        // One pass over the characters: class counts, ends, Han pairs.
+        let (mut total_han, mut max_han) = (0.0, f64::MIN);
+        for (i, line) in page.lines().enumerate() {
+            let row = match rows.as_deref_mut() {
+                Some(x) => x.row_mut(i),
+                None => {
+                    scratch.fill(0.0);
+                    &mut scratch[..]
+                }
+            };
+            let summary = line_columns(table, lexicon, layout, line, row, |a, b| {
+                keys.push(a, b, i);
+            });
+            prose.push(summary.prose);
+            lengths.push(summary.chars);
+            before.push(total_han);
+            total_han += summary.han;
+            max_han = max_han.max(summary.han);
+        }
+
+        // Patterns over the joined page; a match belongs to the line it starts in.
+        let mut flags = vec![0u16; n];
+        let mut date = vec![0.0; n];
+        let text = page.text();
+        patterns.date.for_each(&text, |s, e| {
+            let width = text.get(s..e).map_or(0, |m| m.chars().count());
+            date[page.line_of(s)] += width as f64;
+        });
+        let flagged = [
+            &patterns.time,
+            &patterns.ago,
+            &patterns.list_start,
+            &patterns.contact,
+            &patterns.legal,
+            &patterns.meta_key,
+            &patterns.byline,
+            &patterns.count_word,
+            &patterns.markdown,
+        ];
+        for (bit, pattern) in flagged.into_iter().enumerate() {
+            pattern.for_each(&text, |s, _| flags[page.line_of(s)] |= 1 << bit);
+        }
+        drop(text);
+
+        Self {
+            flags,
+            date,
+            dup: repeats(page),
+            echo: head_echoes(page, &lengths),
+            overlap: prose_overlap(keys, &prose),
+            before,
+            total_han,
+            max_han,
         }
     }
 
-    // Repeats of the line, and its echoes of the page's first lines (the
-    // <title> text, "headline_site name"). Substrings of generalised UTF-8
-    // bytes are substrings of characters.
-    let mut dup: Map<&[u8], u32> = Map::with_capacity_and_hasher(n, Default::default());
+    /// Fills the base columns of lines `range` into `x` (row 0 is line
+    /// `range.start`), zeros on entry unless `line_pass_done`: the rows
+    /// [`BaseFacts::new`] already wrote.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn rows(
+        &self,
+        table: &ClassTable,
+        lexicon: &Lexicon,
+        layout: &Layout,
+        page: &Page,
+        range: std::ops::Range<usize>,
+        x: &mut Matrix<'_>,
+        line_pass_done: bool,
+    ) {
+        let (a, b) = (range.start, range.end);
+        if a >= b {
+            return;
+        }
+        for i in a..b {
+            let row = x.row_mut(i - a);
+            if !line_pass_done {
+                line_columns(table, lexicon, layout, page.line(i), row, |_, _| {});
+            }
+            row[col::DATE_COVER] = self.date[i];
+            for (bit, &c) in FLAG_COLUMNS.iter().enumerate() {
+                if self.flags[i] >> bit & 1 == 1 {
+                    row[c] = 1.0;
+                }
+            }
+        }
+        // Lexicon words anywhere in a line: one scan for all kinds at once. No
+        // word holds a newline, so the lines alone find what the page finds.
+        if let Some(ac) = &lexicon.inline {
+            let (start, end) = (page.start(a), page.end(b - 1));
+            for m in ac.find_iter(&page.raw()[start..end]) {
+                let Some(&(mask, width)) = lexicon.inline_words.get(m.pattern().as_usize()) else {
+                    continue;
+                };
+                let row = x.row_mut(page.line_of(start + m.start()) - a);
+                for kind in 0..layout.kinds {
+                    if mask >> kind & 1 == 1 {
+                        row[layout.lex_cover(kind)] += width;
+                    }
+                }
+            }
+        }
+        let n = page.len();
+        // Where the line sits on the page.
+        let denominator = n.saturating_sub(1).max(1) as f64;
+        for i in a..b {
+            let row = x.row_mut(i - a);
+            let safe = row[col::CHARS].max(1.0);
+            row[col::DATE_COVER] = (row[col::DATE_COVER] / safe).min(1.0);
+            for kind in 0..layout.kinds {
+                let c = layout.lex_cover(kind);
+                row[c] = (row[c] / safe).min(1.0);
+            }
+            row[layout.dup_count()] = f64::from(self.dup[i]);
+            row[layout.head_echo()] = f64::from(self.echo[i]);
+            row[layout.prose_overlap()] = self.overlap[i];
+            let han = row[col::HAN];
+            row[layout.position()] = i as f64 / denominator;
+            row[layout.han_before()] = self.before[i] / self.total_han.max(1.0);
+            row[layout.n_lines()] = n as f64;
+            row[layout.page_han()] = self.total_han;
+            row[layout.han_rank()] = han / self.max_han.max(1.0);
+        }
+    }
+}
+
+/// Per line: how many lines of the page are the same line.
+fn repeats(page: &Page) -> Vec<u32> {
+    let mut dup: Map<&[u8], u32> = Map::with_capacity_and_hasher(page.len(), Default::default());
     for line in page.lines() {
         *dup.entry(line).or_default() += 1;
     }
+    page.lines()
+        .map(|line| dup.get(line).copied().unwrap_or(1))
+        .collect()
+}
+
+/// Per line: how many of the page's first lines (the <title> text,
+/// "headline_site name") it echoes or is echoed in. Substrings of
+/// generalised UTF-8 bytes are substrings of characters.
+fn head_echoes(page: &Page, lengths: &[usize]) -> Vec<u32> {
     let top: Vec<(usize, &[u8], memchr::memmem::Finder<'_>)> = page
         .lines()
         .take(HEAD_LINES)
@@ -382,47 +506,26 @@ pub(crate) fn base_features_with(
         .filter(|(_, h)| !h.is_empty())
         .map(|(j, h)| (j, h, memchr::memmem::Finder::new(h)))
         .collect();
-    for (i, line) in page.lines().enumerate() {
-        // `line in h or h in line`: only the shorter can be in the longer, and
-        // at equal lengths either test is equality.
-        let echoes = |&(j, h, ref finder): &(usize, &[u8], memchr::memmem::Finder<'_>)| {
-            j != i
-                && if line.len() >= h.len() {
-                    finder.find(line).is_some()
-                } else {
-                    memchr::memmem::find(h, line).is_some()
-                }
-        };
-        let echo = if lengths[i] >= MIN_ECHO_CHARS {
-            top.iter().filter(|t| echoes(t)).count()
-        } else {
-            0
-        };
-        let row = x.row_mut(i);
-        row[layout.dup_count()] = f64::from(dup.get(line).copied().unwrap_or(1));
-        row[layout.head_echo()] = echo as f64;
-    }
-    drop(dup);
-
-    for (i, v) in prose_overlap(keys, &prose).into_iter().enumerate() {
-        *x.at_mut(i, layout.prose_overlap()) = v;
-    }
-
-    // Where the line sits on the page.
-    let denominator = n.saturating_sub(1).max(1) as f64;
-    let total_han: f64 = (0..n).map(|i| x.at(i, col::HAN)).sum();
-    let max_han = (0..n).map(|i| x.at(i, col::HAN)).fold(f64::MIN, f64::max);
-    let mut before = 0.0;
-    for i in 0..n {
-        let row = x.row_mut(i);
-        let han = row[col::HAN];
-        row[layout.position()] = i as f64 / denominator;
-        row[layout.han_before()] = before / total_han.max(1.0);
-        before += han;
-        row[layout.n_lines()] = n as f64;
-        row[layout.page_han()] = total_han;
-        row[layout.han_rank()] = han / max_han.max(1.0);
-    }
+    page.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            // `line in h or h in line`: only the shorter can be in the longer, and
+            // at equal lengths either test is equality.
+            let echoes = |&(j, h, ref finder): &(usize, &[u8], memchr::memmem::Finder<'_>)| {
+                j != i
+                    && if line.len() >= h.len() {
+                        finder.find(line).is_some()
+                    } else {
+                        memchr::memmem::find(h, line).is_some()
+                    }
+            };
+            if lengths[i] >= MIN_ECHO_CHARS {
+                top.iter().filter(|t| echoes(t)).count() as u32
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -92,18 +92,14 @@ fn series(layout: &Layout, row: &[f64]) -> [f64; 7] {
     ]
 }
 
-/// Running sums of `n` rows of `K` values: `n + 1` rows, the first zeros.
-fn running<const K: usize>(n: usize, value: impl Fn(usize) -> [f64; K]) -> Vec<[f64; K]> {
-    let mut cum = Vec::with_capacity(n + 1);
-    let mut acc = [0.0; K];
-    cum.push(acc);
-    for i in 0..n {
-        for (a, v) in acc.iter_mut().zip(value(i)) {
-            *a += v;
-        }
-        cum.push(acc);
-    }
-    cum
+/// A row's characters, Han, punctuation marks and sentence ends.
+fn weighted(r: &[f64]) -> [f64; 4] {
+    [
+        r[col::CHARS],
+        r[col::HAN],
+        r[col::PUNCT_RATIO] * r[col::CHARS],
+        r[col::SENT_END],
+    ]
 }
 
 /// Lines from each line to the nearest flagged line before it (or after it,
@@ -128,127 +124,193 @@ fn distances(flags: &[bool], forward: bool) -> Vec<f64> {
     out
 }
 
-/// Fills the context columns (after the base ones) of the first `n` rows of `x`.
-pub fn context_features(layout: &Layout, n: usize, x: &mut Matrix<'_>) {
-    if n == 0 {
-        return;
-    }
-    let base = layout.n_base();
-    let m: Vec<[f64; 7]> = (0..n).map(|i| series(layout, x.row(i))).collect();
-    let cum = running(n, |i| m[i]);
-    // Characters, Han, punctuation marks and sentence ends, per line.
-    let weighted = |i: usize| {
-        let r = x.row(i);
-        [
-            r[col::CHARS],
-            r[col::HAN],
-            r[col::PUNCT_RATIO] * r[col::CHARS],
-            r[col::SENT_END],
-        ]
-    };
-    let wcum = running(n, weighted);
-    // Window [i + lo, i + hi] clipped to the page, as indices into a running sum.
-    let bounds = |i: usize, lo: isize, hi: isize| {
-        let clip = |v: isize| v.clamp(0, n as isize) as usize;
-        (clip(i as isize + lo), clip(i as isize + hi + 1))
-    };
+const PROSE: u8 = 1;
+const RELATED: u8 = 2;
+const ENDS_SENTENCE: u8 = 4;
+const STARTS_PUNCT: u8 = 8;
 
-    let prose: Vec<bool> = m.iter().map(|s| s[2] > 0.0).collect();
-    let related: Vec<bool> = m.iter().map(|s| s[4] > 0.0).collect();
-    let dist = [
-        distances(&prose, false),
-        distances(&prose, true),
-        distances(&related, false),
-        distances(&related, true),
-    ];
-    // Fragments: lines an inline link split out of one sentence (蔡健雅（ /
-    // Tanya Chua / ），1975年…) are glued back where the break falls inside
-    // punctuation, and the glued sentence's evidence is shared by its lines.
-    let glued = |i: usize| {
-        i > 0 && {
-            let (p, r) = (x.row(i - 1), x.row(i));
-            p[col::ENDS_SENTENCE] == 0.0 && (p[col::ENDS_OPEN] > 0.0 || r[col::STARTS_PUNCT] > 0.0)
+/// What the context columns need of the whole page, built from its base rows
+/// in order ([`ContextFacts::push`]): running sums of the windowed series,
+/// each line's flags, the fragments and where the prose is. With these, any
+/// block of rows gets its context columns on its own ([`ContextFacts::rows`]),
+/// exactly as the whole page would give them.
+#[derive(Default)]
+pub(crate) struct ContextFacts {
+    /// Running sums of the windowed series: `n + 1` rows, the first zeros.
+    cum: Vec<[f64; 7]>,
+    /// Running sums of [`weighted`]: `n + 1` rows, the first zeros.
+    wcum: Vec<[f64; 4]>,
+    /// Per line: [`PROSE`], [`RELATED`], [`ENDS_SENTENCE`], [`STARTS_PUNCT`].
+    bits: Vec<u8>,
+    /// Fragments: lines an inline link split out of one sentence (蔡健雅（ /
+    /// Tanya Chua / ），1975年…) are glued back where the break falls inside
+    /// punctuation, and the glued sentence's evidence is shared by its
+    /// lines. Each fragment's end, and its sums of [`weighted`] in line order
+    /// (as `bincount` adds); it starts where the one before ends.
+    frags: Vec<(usize, [f64; 4])>,
+    /// Per line: Han characters of the prose lines before it.
+    prose_before: Vec<f64>,
+    prose_total: f64,
+    /// The last line's ends_sentence and ends_open.
+    last_ends: Option<(f64, f64)>,
+}
+
+impl ContextFacts {
+    /// Facts for a page of about `n` lines, before any is pushed.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        let mut facts = Self {
+            cum: Vec::with_capacity(n + 1),
+            wcum: Vec::with_capacity(n + 1),
+            bits: Vec::with_capacity(n),
+            prose_before: Vec::with_capacity(n),
+            ..Self::default()
+        };
+        facts.cum.push([0.0; 7]);
+        facts.wcum.push([0.0; 4]);
+        facts
+    }
+
+    /// Takes the next line's base row.
+    pub(crate) fn push(&mut self, layout: &Layout, row: &[f64]) {
+        let m = series(layout, row);
+        let w = weighted(row);
+        let mut acc = *self.cum.last().unwrap_or(&[0.0; 7]);
+        for (a, v) in acc.iter_mut().zip(m) {
+            *a += v;
         }
-    };
-    // Each fragment's lines, and its sums in line order, as `bincount` adds.
-    let mut frags: Vec<(usize, usize, [f64; 4])> = Vec::new();
-    for i in 0..n {
-        if frags.is_empty() || !glued(i) {
-            frags.push((i, i, [0.0; 4]));
+        self.cum.push(acc);
+        let mut wacc = *self.wcum.last().unwrap_or(&[0.0; 4]);
+        for (a, v) in wacc.iter_mut().zip(w) {
+            *a += v;
         }
-        if let Some(last) = frags.last_mut() {
-            last.1 = i + 1;
-            for (a, v) in last.2.iter_mut().zip(weighted(i)) {
+        self.wcum.push(wacc);
+        let prose = m[2] > 0.0;
+        let bit = |b: bool, v: u8| if b { v } else { 0 };
+        self.bits.push(
+            bit(prose, PROSE)
+                | bit(m[4] > 0.0, RELATED)
+                | bit(row[col::ENDS_SENTENCE] != 0.0, ENDS_SENTENCE)
+                | bit(row[col::STARTS_PUNCT] != 0.0, STARTS_PUNCT),
+        );
+        let glued = self.last_ends.is_some_and(|(ends_sentence, ends_open)| {
+            ends_sentence == 0.0 && (ends_open > 0.0 || row[col::STARTS_PUNCT] > 0.0)
+        });
+        let i = self.bits.len() - 1;
+        if self.frags.is_empty() || !glued {
+            self.frags.push((i, [0.0; 4]));
+        }
+        if let Some(last) = self.frags.last_mut() {
+            last.0 = i + 1;
+            for (a, v) in last.1.iter_mut().zip(w) {
                 *a += v;
             }
         }
+        self.last_ends = Some((row[col::ENDS_SENTENCE], row[col::ENDS_OPEN]));
+        let prose_han = f64::from(u8::from(prose)) * row[col::HAN];
+        self.prose_before.push(self.prose_total);
+        self.prose_total += prose_han;
     }
-    let prose_han: Vec<f64> = (0..n)
-        .map(|i| f64::from(u8::from(prose[i])) * x.at(i, col::HAN))
-        .collect();
-    let total = prose_han.iter().sum::<f64>().max(1.0);
 
-    let mut out = [0.0f64; N_CONTEXT];
-    let mut frag_at = 0;
-    let mut prose_before = 0.0;
-    for i in 0..n {
-        let mut k = 0;
-        for (s, _) in WINDOWED.iter().enumerate() {
-            for w in WIDTHS {
+    /// Fills the context columns (after the base ones) of lines `range` in
+    /// `x`, whose row 0 is line `range.start` and holds its base columns.
+    /// Every line of the page has been pushed.
+    pub(crate) fn rows(&self, layout: &Layout, range: std::ops::Range<usize>, x: &mut Matrix<'_>) {
+        let n = self.bits.len();
+        let (a, b) = (range.start, range.end.min(n));
+        if a >= b {
+            return;
+        }
+        let base = layout.n_base();
+        let (cum, wcum) = (&self.cum, &self.wcum);
+        // Window [i + lo, i + hi] clipped to the page, as indices into a running sum.
+        let bounds = |i: usize, lo: isize, hi: isize| {
+            let clip = |v: isize| v.clamp(0, n as isize) as usize;
+            (clip(i as isize + lo), clip(i as isize + hi + 1))
+        };
+        // Distances over the block and CAP lines each side: the nearest
+        // flagged line further away would be capped anyway.
+        let (lo, hi) = (a.saturating_sub(CAP), (b + CAP).min(n));
+        let flagged =
+            |bit: u8| -> Vec<bool> { self.bits[lo..hi].iter().map(|&f| f & bit != 0).collect() };
+        let (prose, related) = (flagged(PROSE), flagged(RELATED));
+        let dist = [
+            distances(&prose, false),
+            distances(&prose, true),
+            distances(&related, false),
+            distances(&related, true),
+        ];
+        let total = self.prose_total.max(1.0);
+        let mut frag_at = self.frags.partition_point(|&(end, _)| end <= a);
+
+        let mut out = [0.0f64; N_CONTEXT];
+        for i in a..b {
+            let row = x.row(i - a);
+            let m = series(layout, row);
+            let mut k = 0;
+            for (s, _) in WINDOWED.iter().enumerate() {
+                for w in WIDTHS {
+                    let (a, b) = bounds(i, -(w as isize), w as isize);
+                    out[k] = (cum[b][s] - cum[a][s] - m[s]) / (2 * w) as f64;
+                    k += 1;
+                }
+            }
+            for s in DIRECTIONAL {
+                for w in DIR_WIDTHS {
+                    let (a, b) = bounds(i, -(w as isize), -1);
+                    out[k] = (cum[b][s] - cum[a][s]) / w as f64;
+                    let (a, b) = bounds(i, 1, w as isize);
+                    out[k + 1] = (cum[b][s] - cum[a][s]) / w as f64;
+                    k += 2;
+                }
+            }
+            for w in CW_WIDTHS {
                 let (a, b) = bounds(i, -(w as isize), w as isize);
-                out[k] = (cum[b][s] - cum[a][s] - m[i][s]) / (2 * w) as f64;
+                let win: [f64; 4] = std::array::from_fn(|j| wcum[b][j] - wcum[a][j]);
+                let c = win[0].max(1.0);
+                let h = win[1].max(1.0);
+                out[k] = win[2] / c;
+                out[k + 1] = win[3] / h;
+                out[k + 2] = win[1] / c;
+                out[k + 3] = c.ln_1p();
+                k += 4;
+            }
+            let bit = |j: usize, b: u8| f64::from(u8::from(self.bits[j] & b != 0));
+            out[k] = if i == 0 {
+                1.0
+            } else {
+                bit(i - 1, ENDS_SENTENCE)
+            };
+            out[k + 1] = if i + 1 < n {
+                bit(i + 1, STARTS_PUNCT)
+            } else {
+                0.0
+            };
+            k += 2;
+            while self.frags[frag_at].0 <= i {
+                frag_at += 1;
+            }
+            let start = if frag_at == 0 {
+                0
+            } else {
+                self.frags[frag_at - 1].0
+            };
+            let (end, [f_chars, f_han, f_punct, f_sent]) = self.frags[frag_at];
+            out[k] = (end - start) as f64;
+            out[k + 1] = f64::ln_1p(f_han);
+            out[k + 2] = f_punct / f_chars.max(1.0);
+            out[k + 3] = f_sent / f64::max(f_han, 1.0);
+            out[k + 4] = (i - start) as f64;
+            k += 5;
+            for d in &dist {
+                out[k] = d[i - lo];
                 k += 1;
             }
+            let prose_han = f64::from(u8::from(prose[i - lo])) * row[col::HAN];
+            let before = self.prose_before[i];
+            out[k] = before / total;
+            out[k + 1] = (total - before - prose_han) / total;
+            debug_assert_eq!(k + 2, N_CONTEXT);
+            x.row_mut(i - a)[base..base + N_CONTEXT].copy_from_slice(&out);
         }
-        for s in DIRECTIONAL {
-            for w in DIR_WIDTHS {
-                let (a, b) = bounds(i, -(w as isize), -1);
-                out[k] = (cum[b][s] - cum[a][s]) / w as f64;
-                let (a, b) = bounds(i, 1, w as isize);
-                out[k + 1] = (cum[b][s] - cum[a][s]) / w as f64;
-                k += 2;
-            }
-        }
-        for w in CW_WIDTHS {
-            let (a, b) = bounds(i, -(w as isize), w as isize);
-            let win: [f64; 4] = std::array::from_fn(|j| wcum[b][j] - wcum[a][j]);
-            let c = win[0].max(1.0);
-            let h = win[1].max(1.0);
-            out[k] = win[2] / c;
-            out[k + 1] = win[3] / h;
-            out[k + 2] = win[1] / c;
-            out[k + 3] = c.ln_1p();
-            k += 4;
-        }
-        out[k] = if i == 0 {
-            1.0
-        } else {
-            x.at(i - 1, col::ENDS_SENTENCE)
-        };
-        out[k + 1] = if i + 1 < n {
-            x.at(i + 1, col::STARTS_PUNCT)
-        } else {
-            0.0
-        };
-        k += 2;
-        while frags[frag_at].1 <= i {
-            frag_at += 1;
-        }
-        let (start, end, [f_chars, f_han, f_punct, f_sent]) = frags[frag_at];
-        out[k] = (end - start) as f64;
-        out[k + 1] = f64::ln_1p(f_han);
-        out[k + 2] = f_punct / f_chars.max(1.0);
-        out[k + 3] = f_sent / f64::max(f_han, 1.0);
-        out[k + 4] = (i - start) as f64;
-        k += 5;
-        for d in &dist {
-            out[k] = d[i];
-            k += 1;
-        }
-        out[k] = prose_before / total;
-        out[k + 1] = (total - prose_before - prose_han[i]) / total;
-        prose_before += prose_han[i];
-        debug_assert_eq!(k + 2, N_CONTEXT);
-        x.row_mut(i)[base..base + N_CONTEXT].copy_from_slice(&out);
     }
 }

@@ -91,72 +91,111 @@ pub fn without_spaces(s: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Fills `N_HTML` columns of `x` from column `offset` on. The link share is
-/// character-weighted (characters of linked lines / characters) over ±w lines.
-pub fn html_features(page: &Page, markup: &Markup, x: &mut Matrix<'_>, offset: usize) {
-    let n = page.len();
-    if n == 0 {
-        return;
-    }
-    let chars: Vec<f64> = page.lines().map(|s| count_code_points(s) as f64).collect();
-    let mut cum_c = Vec::with_capacity(n + 1);
-    let mut cum_l = Vec::with_capacity(n + 1);
-    let mut cum_p = Vec::with_capacity(n + 1);
-    let (mut c, mut l, mut p) = (0.0, 0.0, 0.0);
-    cum_c.push(c);
-    cum_l.push(l);
-    cum_p.push(p);
-    // Markup shorter than the page (not from Python, which checks) reads as
-    // lines without links in no known block.
-    let linked = |i: usize| markup.linked.get(i).copied().unwrap_or(false);
-    let group = |i: usize| markup.groups.get(i).copied().unwrap_or(OTHER_GROUP);
-    for (i, &chars) in chars.iter().enumerate() {
-        c += chars;
-        l += if linked(i) { chars } else { 0.0 };
-        p += f64::from(u8::from(group(i) == 0));
+/// What the HTML columns need of the whole page: running sums of characters,
+/// of linked characters and of <p> lines, `n + 1` each, the first zeros.
+pub(crate) struct HtmlFacts {
+    cum_c: Vec<f64>,
+    cum_l: Vec<f64>,
+    cum_p: Vec<f64>,
+}
+
+impl HtmlFacts {
+    pub(crate) fn new(page: &Page, markup: &Markup) -> Self {
+        let n = page.len();
+        let mut cum_c = Vec::with_capacity(n + 1);
+        let mut cum_l = Vec::with_capacity(n + 1);
+        let mut cum_p = Vec::with_capacity(n + 1);
+        let (mut c, mut l, mut p) = (0.0, 0.0, 0.0);
         cum_c.push(c);
         cum_l.push(l);
         cum_p.push(p);
+        for (i, line) in page.lines().enumerate() {
+            let chars = count_code_points(line) as f64;
+            c += chars;
+            l += if markup.linked_at(i) { chars } else { 0.0 };
+            p += f64::from(u8::from(markup.group_at(i) == 0));
+            cum_c.push(c);
+            cum_l.push(l);
+            cum_p.push(p);
+        }
+        Self {
+            cum_c,
+            cum_l,
+            cum_p,
+        }
     }
-    let bounds = |i: usize, lo: isize, hi: isize| {
-        let clip = |v: isize| v.clamp(0, n as isize) as usize;
-        (clip(i as isize + lo), clip(i as isize + hi + 1))
-    };
-    let share = |i: usize, lo: isize, hi: isize| {
-        let (a, b) = bounds(i, lo, hi);
-        let c = cum_c[b] - cum_c[a];
-        if c > 0.0 {
-            (cum_l[b] - cum_l[a]) / c.max(1.0)
-        } else {
-            0.0
-        }
-    };
-    for (i, line) in page.lines().enumerate() {
-        let row = &mut x.row_mut(i)[offset..offset + N_HTML];
-        let mut k = 0;
-        for w in LINK_WIDTHS {
-            row[k] = share(i, -(w as isize), w as isize);
-            k += 1;
-        }
-        row[k] = share(i, -10, -1);
-        row[k + 1] = share(i, 1, 10);
-        k += 2;
-        row[k + usize::from(group(i).min(OTHER_GROUP))] = 1.0;
-        k += BLOCK_GROUPS.len() + 1;
-        let (a, b) = bounds(i, -(BLOCK_WIDTH as isize), BLOCK_WIDTH as isize);
-        row[k] = (cum_p[b] - cum_p[a]) / (b - a) as f64;
-        if !line.is_empty() && line == markup.h1.as_slice() {
-            row[k + 1] = 1.0;
-        }
-        if chars[i] >= HTML_TITLE_MIN_CHARS as f64
-            && memchr::memmem::find(&markup.title, line).is_some()
-        {
-            row[k + 2] = 1.0;
+
+    /// Fills `N_HTML` columns of `x` from column `offset` on, for lines
+    /// `range` (row 0 is line `range.start`). The link share is
+    /// character-weighted (characters of linked lines / characters) over ±w lines.
+    pub(crate) fn rows(
+        &self,
+        page: &Page,
+        markup: &Markup,
+        range: std::ops::Range<usize>,
+        x: &mut Matrix<'_>,
+        offset: usize,
+    ) {
+        let n = page.len();
+        let (cum_c, cum_l, cum_p) = (&self.cum_c, &self.cum_l, &self.cum_p);
+        let bounds = |i: usize, lo: isize, hi: isize| {
+            let clip = |v: isize| v.clamp(0, n as isize) as usize;
+            (clip(i as isize + lo), clip(i as isize + hi + 1))
+        };
+        let share = |i: usize, lo: isize, hi: isize| {
+            let (a, b) = bounds(i, lo, hi);
+            let c = cum_c[b] - cum_c[a];
+            if c > 0.0 {
+                (cum_l[b] - cum_l[a]) / c.max(1.0)
+            } else {
+                0.0
+            }
+        };
+        for i in range.start..range.end.min(n) {
+            let line = page.line(i);
+            let row = &mut x.row_mut(i - range.start)[offset..offset + N_HTML];
+            let mut k = 0;
+            for w in LINK_WIDTHS {
+                row[k] = share(i, -(w as isize), w as isize);
+                k += 1;
+            }
+            row[k] = share(i, -10, -1);
+            row[k + 1] = share(i, 1, 10);
+            k += 2;
+            row[k + usize::from(markup.group_at(i).min(OTHER_GROUP))] = 1.0;
+            k += BLOCK_GROUPS.len() + 1;
+            let (a, b) = bounds(i, -(BLOCK_WIDTH as isize), BLOCK_WIDTH as isize);
+            row[k] = (cum_p[b] - cum_p[a]) / (b - a) as f64;
+            if !line.is_empty() && line == markup.h1.as_slice() {
+                row[k + 1] = 1.0;
+            }
+            if count_code_points(line) >= HTML_TITLE_MIN_CHARS
+                && memchr::memmem::find(&markup.title, line).is_some()
+            {
+                row[k + 2] = 1.0;
+            }
         }
     }
 }
 
+/// Fills `N_HTML` columns of `x` from column `offset` on, for the whole page.
+pub fn html_features(page: &Page, markup: &Markup, x: &mut Matrix<'_>, offset: usize) {
+    HtmlFacts::new(page, markup).rows(page, markup, 0..page.len(), x, offset);
+}
+
 impl Markup {
+    /// Whether line `i` has linked characters. Markup shorter than the page
+    /// (not from Python, which checks) reads as lines without links in no
+    /// known block.
+    fn linked_at(&self, i: usize) -> bool {
+        self.linked.get(i).copied().unwrap_or(false)
+    }
+
+    /// Line `i`'s block group.
+    fn group_at(&self, i: usize) -> u8 {
+        self.groups.get(i).copied().unwrap_or(OTHER_GROUP)
+    }
+
     /// The facts of lines `rows` alone, in their order (a page's body read alone).
     pub fn subset(&self, rows: &[usize]) -> Markup {
         Markup {

@@ -256,20 +256,117 @@ impl Featurizer {
     /// features, and with the context ones when `cols` has room for them,
     /// and the HTML ones after them when `markup` is given.
     pub fn fill(&self, page: &Page, markup: Option<&Markup>, out: &mut [f64], cols: usize) {
+        let n = page.len();
         let mut x = Matrix::new(out, cols);
-        base::base_features(
+        let facts = base::BaseFacts::new(
             &self.table,
             &self.lexicon,
             &self.patterns,
             &self.layout,
             page,
+            Some(&mut x),
+        );
+        facts.rows(
+            &self.table,
+            &self.lexicon,
+            &self.layout,
+            page,
+            0..n,
             &mut x,
+            true,
         );
         if cols >= self.layout.n_all() {
-            context::context_features(&self.layout, page.len(), &mut x);
+            let mut context = context::ContextFacts::with_capacity(n);
+            for i in 0..n {
+                context.push(&self.layout, x.row(i));
+            }
+            context.rows(&self.layout, 0..n, &mut x);
         }
         if let Some(markup) = markup {
             html::html_features(page, markup, &mut x, self.layout.n_all());
+        }
+    }
+
+    /// What any block of `page`'s rows needs of the whole page, for
+    /// [`Featurizer::fill_rows`]: a few dozen bytes a line, where the whole
+    /// matrix takes `cols` doubles. The base rows are made here a block of
+    /// `block` lines at a time, and again when filled.
+    pub fn prepare(
+        &self,
+        page: &Page,
+        markup: Option<&Markup>,
+        cols: usize,
+        block: usize,
+    ) -> Prepared {
+        let n = page.len();
+        let base = base::BaseFacts::new(
+            &self.table,
+            &self.lexicon,
+            &self.patterns,
+            &self.layout,
+            page,
+            None,
+        );
+        let context = (cols >= self.layout.n_all()).then(|| {
+            let width = self.layout.n_base();
+            let block = block.max(1);
+            let mut scratch = vec![0.0; block.min(n) * width];
+            let mut context = context::ContextFacts::with_capacity(n);
+            for a in (0..n).step_by(block) {
+                let b = (a + block).min(n);
+                let rows = &mut scratch[..(b - a) * width];
+                rows.fill(0.0);
+                let mut x = Matrix::new(rows, width);
+                base.rows(
+                    &self.table,
+                    &self.lexicon,
+                    &self.layout,
+                    page,
+                    a..b,
+                    &mut x,
+                    false,
+                );
+                for i in 0..b - a {
+                    context.push(&self.layout, x.row(i));
+                }
+            }
+            context
+        });
+        let html = markup.map(|m| html::HtmlFacts::new(page, m));
+        Prepared {
+            base,
+            context,
+            html,
+            cols,
+        }
+    }
+
+    /// Fills `out` (zeros, `range.len()` rows of the prepared columns) with
+    /// lines `range` of the page `prepared` was made from: the very values
+    /// [`Featurizer::fill`] gives those rows.
+    pub fn fill_rows(
+        &self,
+        prepared: &Prepared,
+        page: &Page,
+        markup: Option<&Markup>,
+        range: std::ops::Range<usize>,
+        out: &mut [f64],
+    ) {
+        let mut x = Matrix::new(out, prepared.cols);
+        prepared.base.rows(
+            &self.table,
+            &self.lexicon,
+            &self.layout,
+            page,
+            range.clone(),
+            &mut x,
+            false,
+        );
+        if let Some(context) = &prepared.context {
+            context.rows(&self.layout, range.clone(), &mut x);
+        }
+        if let (Some(facts), Some(markup)) = (&prepared.html, markup) {
+            facts.rows(page, markup, range, &mut x, self.layout.n_all());
         }
     }
 
@@ -289,6 +386,14 @@ impl Featurizer {
             .ok_or_else(|| PyValueError::new_err("page too large for one matrix"))?;
         fill_bytes(py, cells, |data| self.fill(page, markup, data, cols))
     }
+}
+
+/// A page's facts for filling its rows a block at a time ([`Featurizer::prepare`]).
+pub struct Prepared {
+    base: base::BaseFacts,
+    context: Option<context::ContextFacts>,
+    html: Option<html::HtmlFacts>,
+    cols: usize,
 }
 
 /// A zeroed `bytearray` of `cells` `f64`, filled by `fill` without the GIL.

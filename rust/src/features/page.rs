@@ -55,11 +55,20 @@ impl Page {
 
     /// Line `i`, without its "\n".
     pub fn line(&self, i: usize) -> &[u8] {
-        let end = match self.starts.get(i + 1) {
+        &self.raw[self.starts[i]..self.end(i)]
+    }
+
+    /// Where line `i` starts in the joined text.
+    pub fn start(&self, i: usize) -> usize {
+        self.starts[i]
+    }
+
+    /// Where line `i` ends in the joined text (its "\n" excluded).
+    pub fn end(&self, i: usize) -> usize {
+        match self.starts.get(i + 1) {
             Some(&next) => next - 1,
             None => self.raw.len(),
-        };
-        &self.raw[self.starts[i]..end]
+        }
     }
 
     /// The lines in order.

@@ -202,3 +202,82 @@ fn edge_bitset_is_the_edge_sets() {
         assert_eq!(is_edge(cp), sets, "U+{cp:04X}");
     }
 }
+
+/// A page of `n` lines drawn from pieces that set every kind of column:
+/// prose, fragments glued by punctuation, lexicon words, dates, repeats,
+/// blank and one-character lines, Latin, a lone surrogate.
+fn mixed_page(n: usize, seed: u64) -> Vec<Vec<u8>> {
+    const PIECES: [&str; 16] = [
+        "全区上下深入学习贯彻党的二十大精神，区党工委、管委会迅速行动，部署推进相关工作。",
+        "相关新闻",
+        "上一篇：新闻标题在这里",
+        "来源：新华社 2024年3月5日 10:30",
+        "蔡健雅（",
+        "Tanya Chua",
+        "），1975年出生于新加坡，是一位歌手。",
+        "",
+        "字",
+        "新闻",
+        "1. 列表的第一项",
+        "Copyright © 2024 All rights reserved",
+        "【图集】",
+        "他说：“",
+        "这是一个很长的句子，但是没有结束",
+        "3小时前",
+    ];
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let pick = (state >> 33) as usize;
+            let mut line = PIECES[pick % PIECES.len()].as_bytes().to_vec();
+            if pick.is_multiple_of(97) {
+                line.extend_from_slice(&[0xED, 0xA0, 0x80]); // a lone surrogate
+            }
+            line
+        })
+        .collect()
+}
+
+#[test]
+fn rows_filled_a_block_at_a_time_equal_the_whole_page() {
+    let f = featurizer();
+    for (n, seed) in [(1, 1), (2, 2), (7, 3), (64, 4), (300, 5), (1000, 6)] {
+        let lines = mixed_page(n, seed);
+        let page = Page::new(lines.iter().map(Vec::as_slice));
+        let markup = Markup {
+            linked: (0..n).map(|i| i % 3 == 0).collect(),
+            groups: (0..n).map(|i| (i % 12) as u8).collect(),
+            title: "新闻标题在这里".as_bytes().to_vec(),
+            h1: "相关新闻".as_bytes().to_vec(),
+        };
+        for markup in [None, Some(&markup)] {
+            for cols in [f.layout.n_base(), f.columns(markup.is_some())] {
+                if markup.is_some() && cols == f.layout.n_base() {
+                    continue;
+                }
+                let mut whole = vec![0.0; n * cols];
+                f.fill(&page, markup, &mut whole, cols);
+                for block in [1, 3, 50, 256, n] {
+                    let prepared = f.prepare(&page, markup, cols, block);
+                    for a in (0..n).step_by(block) {
+                        let b = (a + block).min(n);
+                        let mut rows = vec![0.0; (b - a) * cols];
+                        f.fill_rows(&prepared, &page, markup, a..b, &mut rows);
+                        let want = &whole[a * cols..b * cols];
+                        let same = rows
+                            .iter()
+                            .zip(want)
+                            .all(|(x, y)| x.to_bits() == y.to_bits());
+                        assert!(
+                            same,
+                            "{n} lines, block {block}, rows {a}..{b}, {cols} columns"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
