@@ -267,3 +267,28 @@ def test_text_path_does_not_import_numpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_lines_made_in_the_core_are_the_dataclass_s_own() -> None:
+    # core._extract builds each page's Line objects in the core (a frozen
+    # dataclass's __init__ is slow): they must be what Line(...) makes.
+    import dataclasses
+
+    from zhengwen import _core
+    from zhengwen.core import _LABELS, _LINE_FIELDS
+    from zhengwen.model import Label, Line
+
+    texts, codes, scores, why = ["标题", "正文。", ""], [1, 0, 9], [0.1, 0.9, 0.0], ["a", "b", "c"]
+    made = _core.new_lines(Line, _LINE_FIELDS, texts, _LABELS, codes, scores, why)
+    assert made == [
+        Line(0, "标题", Label.TITLE, 0.1, "a"),
+        Line(1, "正文。", Label.BODY, 0.9, "b"),
+        Line(2, "", Label.OTHER, 0.0, "c"),
+    ]
+    assert all(type(line) is Line for line in made)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].label = Label.BODY  # type: ignore[misc]
+    with pytest.raises(ValueError, match="3 texts"):
+        _core.new_lines(Line, _LINE_FIELDS, texts, _LABELS, codes[:2], scores, why)
+    with pytest.raises(IndexError):
+        _core.new_lines(Line, _LINE_FIELDS, texts, _LABELS, [1, 0, 99], scores, why)

@@ -7,8 +7,10 @@
 //! `decode.decide` keeps a reader that calls back into Python for models that
 //! are not the package's: the training tools' LightGBM boosters.)
 
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyAny, PyByteArray};
+use pyo3::types::{PyAny, PyByteArray, PyList, PyString, PyTuple, PyType};
+use pyo3::{ffi, PyErr};
 
 use pyo3::exceptions::PyValueError;
 
@@ -325,7 +327,60 @@ fn extract_page<'py>(
     ))
 }
 
+/// `[cls(i, texts[i], labels[codes[i]], scores[i], reasons[i]) for i in …]`
+/// for `cls`, a frozen dataclass of the five `fields`, made as its
+/// `__init__` makes an instance (`object.__new__`, then `object.__setattr__`
+/// of each field in order) but without a Python call a field: a page's
+/// `Line` objects, built at a seventh of the cost.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn new_lines<'py>(
+    py: Python<'py>,
+    cls: &Bound<'py, PyType>,
+    fields: [Bound<'py, PyString>; 5],
+    texts: &Bound<'py, PyList>,
+    labels: &Bound<'py, PyTuple>,
+    codes: Vec<u8>,
+    scores: &Bound<'py, PyList>,
+    reasons: &Bound<'py, PyList>,
+) -> PyResult<Bound<'py, PyList>> {
+    let n = texts.len();
+    if codes.len() != n || scores.len() != n || reasons.len() != n {
+        return Err(PyValueError::new_err(format!(
+            "{n} texts, {} labels, {} scores and {} reasons",
+            codes.len(),
+            scores.len(),
+            reasons.len()
+        )));
+    }
+    let new = cls.getattr(intern!(py, "__new__"))?;
+    let out = PyList::empty(py);
+    for (i, &code) in codes.iter().enumerate() {
+        let line = new.call1((cls,))?;
+        let values = [
+            i.into_pyobject(py)?.into_any(),
+            texts.get_item(i)?,
+            labels.get_item(usize::from(code))?,
+            scores.get_item(i)?,
+            reasons.get_item(i)?,
+        ];
+        for (field, value) in fields.iter().zip(&values) {
+            // SAFETY: three valid object pointers, borrowed for the call;
+            // `object.__setattr__` is this function.
+            let status = unsafe {
+                ffi::PyObject_GenericSetAttr(line.as_ptr(), field.as_ptr(), value.as_ptr())
+            };
+            if status != 0 {
+                return Err(PyErr::fetch(py));
+            }
+        }
+        out.append(line)?;
+    }
+    Ok(out)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(new_lines, m)?)?;
     m.add_function(wrap_pyfunction!(decide_page, m)?)?;
     m.add_function(wrap_pyfunction!(extract_page, m)?)?;
     Ok(())

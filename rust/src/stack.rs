@@ -723,7 +723,10 @@ mod tests {
     #[test]
     fn beliefs_a_block_at_a_time_equal_the_whole_page() {
         let cols = 5;
-        let (first, second) = (random_network(cols, 1), random_network(cols + STACK_WIDTH, 2));
+        let (first, second) = (
+            random_network(cols, 1),
+            random_network(cols + STACK_WIDTH, 2),
+        );
         let at = BaseColumns {
             han: 0,
             latin_ratio: 1,
@@ -757,7 +760,10 @@ mod tests {
                     .iter()
                     .zip(&whole)
                     .all(|(a, b)| a.to_bits() == b.to_bits());
-                assert!(same && blocked.len() == whole.len(), "{rows} rows, block {block}");
+                assert!(
+                    same && blocked.len() == whole.len(),
+                    "{rows} rows, block {block}"
+                );
             }
         }
     }

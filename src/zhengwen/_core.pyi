@@ -1,7 +1,9 @@
 """Types of the compiled core (rust/, built by maturin)."""
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 __version__: str
 
@@ -128,3 +130,12 @@ def extract_page(
     ranker: Any | None = None,
     rules: Any | None = None,
 ) -> tuple[bytes, list[float], list[int], list[str]]: ...
+def new_lines(
+    cls: type[_T],
+    fields: tuple[str, str, str, str, str],
+    texts: list[str],
+    labels: tuple[Any, ...],
+    codes: Sequence[int],
+    scores: list[float],
+    reasons: list[str],
+) -> list[_T]: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import fields
 from functools import cache
 from typing import Any
 
@@ -103,8 +104,9 @@ def _extract(
     # path's models read <title> and <h1> and choose better on their own.
     ranker = None if html else engine.ranker()
     codes, body_belief, _, why = engine.extract_page(folded, opts.threshold, shares, markup, ranker)
-    labels = _LABELS
-    lines = [Line(i, raw[i], labels[codes[i]], body_belief[i], why[i]) for i in range(len(raw))]
+    # Line(i, raw[i], _LABELS[codes[i]], body_belief[i], why[i]) for each line,
+    # made in the core: a frozen dataclass's __init__ costs more than the page's decode.
+    lines = _core.new_lines(Line, _LINE_FIELDS, raw, _LABELS, codes, body_belief, why)
     meta = metadata.collect(lines)
     body = "\n".join(line.text for line in lines if line.label is Label.BODY)
     return Document(
@@ -121,6 +123,7 @@ def _extract(
 
 GC_PAUSE_LINES = 5_000  # pages with at least this many lines run with the collector paused
 _LABELS = tuple(Label(c) for c in engine.CLASSES)  # the core's class indices, as labels
+_LINE_FIELDS = tuple(f.name for f in fields(Line))
 
 
 @cache

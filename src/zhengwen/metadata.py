@@ -77,7 +77,27 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-def _value_after(key: regex.Pattern[str], texts: list[str], i: int) -> str | None:
+class _Decoded:
+    """The lines' texts with their character references decoded (``decoded``),
+    each decoded when first read: metadata reads a few lines of a page."""
+
+    __slots__ = ("_done", "_lines")
+
+    def __init__(self, lines: list[Line]) -> None:
+        self._lines = lines
+        self._done: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __getitem__(self, i: int) -> str:
+        text = self._done.get(i)
+        if text is None:
+            text = self._done[i] = decoded(self._lines[i].text)
+        return text
+
+
+def _value_after(key: regex.Pattern[str], texts: _Decoded, i: int) -> str | None:
     """The value that follows ``key`` in line ``i`` (or alone on the next line)."""
     m = key.search(texts[i])
     if m is None:
@@ -121,7 +141,7 @@ def _candidate_rows(lines: list[Line], title_rows: list[int]) -> Iterable[int]:
 def collect(lines: list[Line]) -> Metadata:
     """Metadata of a page from its labelled lines."""
     title_rows = [ln.index for ln in lines if ln.label is Label.TITLE]
-    texts = [decoded(ln.text) for ln in lines]
+    texts = _Decoded(lines)
     title = " ".join(texts[i].strip() for i in title_rows) or None
     out = Metadata(title=title)
     for i in _candidate_rows(lines, title_rows):
