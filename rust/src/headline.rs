@@ -75,14 +75,18 @@ fn is_digit(c: char) -> bool {
     DIGIT.is_match(c.encode_utf8(&mut buf))
 }
 
+/// Counts of Han pairs, hashed by foldhash (seeded): SipHash cost more than
+/// the counting; nothing reads them in hash order.
+type PairCounts = HashMap<(char, char), u32, foldhash::fast::RandomState>;
+
 /// How often each pair of adjacent Han characters occurs in `text` (within runs of Han).
-pub fn han_pairs(text: &str) -> HashMap<(char, char), u32> {
-    let mut out = HashMap::new();
+pub fn han_pairs(text: &str) -> PairCounts {
+    let mut out = PairCounts::default();
     add_han_pairs(text, &mut out);
     out
 }
 
-fn add_han_pairs(text: &str, out: &mut HashMap<(char, char), u32>) {
+fn add_han_pairs(text: &str, out: &mut PairCounts) {
     for run in HAN.find_iter(text) {
         let mut chars = run.as_str().chars();
         if let Some(mut prev) = chars.next() {
@@ -265,7 +269,7 @@ pub fn candidate_features<S: AsRef<str>>(
     use_wording: bool,
 ) -> Vec<[f64; N_FEATURES]> {
     let body_rows: Vec<usize> = (0..body.len()).filter(|&i| body[i]).collect();
-    let mut counts = HashMap::new();
+    let mut counts = PairCounts::default();
     for &i in &body_rows {
         add_han_pairs(folded[i].as_ref(), &mut counts);
     }
