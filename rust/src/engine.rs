@@ -155,14 +155,23 @@ type PagePy<'py> = (
 /// does not load numpy.
 type ExtractedPy<'py> = (Vec<u8>, Vec<f64>, Vec<usize>, Vec<Bound<'py, PyAny>>);
 
+/// What reads any page of one path, made once in Python (`engine.parts`):
+/// the featurizer, both models, the decoder (built with the names of the
+/// featurizer's columns, with the HTML ones for the HTML path's models) and
+/// where the stacking finds han, latin_ratio and chars.
+#[derive(FromPyObject)]
+struct PageParts<'py>(
+    Bound<'py, Featurizer>,
+    Bound<'py, PyModel>,
+    Bound<'py, PyModel>,
+    Bound<'py, Decoder>,
+    (usize, usize, usize),
+);
+
 /// The arguments both entry points take, as Python hands them over.
 struct PageArgs<'py> {
-    featurizer: Bound<'py, Featurizer>,
-    first: Bound<'py, PyModel>,
-    second: Bound<'py, PyModel>,
-    decoder: Bound<'py, Decoder>,
+    parts: PageParts<'py>,
     threshold: f64,
-    at: (usize, usize, usize),
     template: Option<Vec<f64>>,
     markup: Option<MarkupArgs<'py>>,
     ranker: Option<Bound<'py, Ranker>>,
@@ -179,8 +188,8 @@ fn decide_in_core(
     let page = read_page(folded)?;
     let lines = py_lines(folded)?;
     let markup = read_markup_args(page.len(), args.markup.as_ref())?;
-    let featurizer = args.featurizer.get();
-    let decoder = args.decoder.get();
+    let PageParts(featurizer, first, second, decoder, at) = &args.parts;
+    let (featurizer, decoder) = (featurizer.get(), decoder.get());
     let cols = featurizer.columns(markup.is_some());
     // Explained pages keep the columns the rules and the reasons read; a
     // decision handed to Python keeps them all.
@@ -195,12 +204,12 @@ fn decide_in_core(
         featurizer,
         page: &page,
         markup: markup.as_ref(),
-        first: &args.first.get().inner,
-        second: &args.second.get().inner,
+        first: &first.get().inner,
+        second: &second.get().inner,
         at: BaseColumns {
-            han: args.at.0,
-            latin_ratio: args.at.1,
-            chars: args.at.2,
+            han: at.0,
+            latin_ratio: at.1,
+            chars: at.2,
         },
         cols,
         held,
@@ -231,38 +240,24 @@ fn decide_in_core(
     })
 }
 
-/// `decode.decide` for the package's own models, in the core from end to end.
-///
-/// `at` holds the feature columns of han, latin_ratio and chars (the
-/// stacking reads them); `decoder` must be built with the names of the
-/// featurizer's columns (with the HTML ones when `markup` is given).
+/// `decode.decide` for the package's own models, in the core from end to end;
+/// `parts` as [`PageParts`] has them.
 #[pyfunction]
-#[pyo3(signature = (
-    featurizer, first, second, decoder, folded, threshold, at,
-    template=None, markup=None, ranker=None, rules=None
-))]
+#[pyo3(signature = (parts, folded, threshold, template=None, markup=None, ranker=None, rules=None))]
 #[allow(clippy::too_many_arguments)]
 fn decide_page<'py>(
     py: Python<'py>,
-    featurizer: Bound<'py, Featurizer>,
-    first: Bound<'py, PyModel>,
-    second: Bound<'py, PyModel>,
-    decoder: Bound<'py, Decoder>,
+    parts: PageParts<'py>,
     folded: &Bound<'py, PyAny>,
     threshold: f64,
-    at: (usize, usize, usize),
     template: Option<Vec<f64>>,
     markup: Option<MarkupArgs<'py>>,
     ranker: Option<Bound<'py, Ranker>>,
     rules: Option<Bound<'py, Rules>>,
 ) -> PyResult<PagePy<'py>> {
     let args = PageArgs {
-        featurizer,
-        first,
-        second,
-        decoder,
+        parts,
         threshold,
-        at,
         template,
         markup,
         ranker,
@@ -286,32 +281,23 @@ fn decide_page<'py>(
 /// needs of a page (labels, body beliefs, title rows, reasons), as lists.
 #[pyfunction]
 #[pyo3(signature = (
-    featurizer, first, second, decoder, reasons, folded, threshold, at,
-    template=None, markup=None, ranker=None, rules=None
+    parts, reasons, folded, threshold, template=None, markup=None, ranker=None, rules=None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn extract_page<'py>(
     py: Python<'py>,
-    featurizer: Bound<'py, Featurizer>,
-    first: Bound<'py, PyModel>,
-    second: Bound<'py, PyModel>,
-    decoder: Bound<'py, Decoder>,
+    parts: PageParts<'py>,
     reasons: Bound<'py, Reasons>,
     folded: &Bound<'py, PyAny>,
     threshold: f64,
-    at: (usize, usize, usize),
     template: Option<Vec<f64>>,
     markup: Option<MarkupArgs<'py>>,
     ranker: Option<Bound<'py, Ranker>>,
     rules: Option<Bound<'py, Rules>>,
 ) -> PyResult<ExtractedPy<'py>> {
     let args = PageArgs {
-        featurizer,
-        first,
-        second,
-        decoder,
+        parts,
         threshold,
-        at,
         template,
         markup,
         ranker,

@@ -103,30 +103,27 @@ class Reasons:
     ) -> list[str]: ...
 
 # rust/src/engine.rs: a page decided in the core from end to end
+# featurizer, both models, the decoder for their columns, and the stacking's
+# base columns (han, latin_ratio, chars): zhengwen.engine.parts.
+_PageParts = tuple[Featurizer, Model, Model, Any, tuple[int, int, int]]
+_Markup = tuple[Sequence[int], Sequence[str], str | None, str | None]
+
 def decide_page(
-    featurizer: Featurizer,
-    first: Model,
-    second: Model,
-    decoder: Any,
+    parts: _PageParts,
     folded: Iterable[str],
     threshold: float,
-    at: tuple[int, int, int],
     template: Sequence[float] | None = None,
-    markup: tuple[Sequence[int], Sequence[str], str | None, str | None] | None = None,
+    markup: _Markup | None = None,
     ranker: Any | None = None,
     rules: Any | None = None,
 ) -> tuple[bytes, bytearray, list[int], list[int], int | None, bytearray]: ...
 def extract_page(
-    featurizer: Featurizer,
-    first: Model,
-    second: Model,
-    decoder: Any,
+    parts: _PageParts,
     reasons: Reasons,
     folded: Iterable[str],
     threshold: float,
-    at: tuple[int, int, int],
     template: Sequence[float] | None = None,
-    markup: tuple[Sequence[int], Sequence[str], str | None, str | None] | None = None,
+    markup: _Markup | None = None,
     ranker: Any | None = None,
     rules: Any | None = None,
 ) -> tuple[bytes, list[float], list[int], list[str]]: ...

@@ -330,14 +330,11 @@ def _decide_in_core(
     if markup is not None:
         names += engine.HTML_NAMES
         facts = (markup.link_chars, markup.block, markup.title, markup.h1)
+    parts = (engine.featurizer(), first._core, second._core, _decoder(names), _stack_columns())
     labels, body, title_rows, dropped, header, x1 = _core.decide_page(
-        engine.featurizer(),
-        first._core,
-        second._core,
-        _decoder(names),
+        parts,
         folded,
         threshold,
-        _stack_columns(),
         None if template is None else np.asarray(template, dtype=np.float64).tolist(),
         facts,
         None if ranker is None else ranker.core,

@@ -312,6 +312,15 @@ def reasons() -> Any:
     )
 
 
+@cache
+def parts(html: bool = False) -> tuple[Any, ...]:
+    """What reads any page of a path in the core, made once: featurizer, both
+    models, the decoder for their columns, and the stacking's base columns."""
+    names = ALL_NAMES + HTML_NAMES if html else ALL_NAMES
+    first, second = models(html)
+    return featurizer(), first, second, decoder(names), stack_columns()
+
+
 def extract_page(
     folded: list[str],
     threshold: float,
@@ -324,21 +333,14 @@ def extract_page(
     Gives labels (indices into ``CLASSES``), body beliefs, title rows and
     one reason code a line, all plain lists.
     """
-    names = ALL_NAMES
     facts = None
     if markup is not None:
-        names += HTML_NAMES
         facts = (markup.link_chars, markup.block, markup.title, markup.h1)
-    first, second = models(markup is not None)
     labels, body, title_rows, why = _core.extract_page(
-        featurizer(),
-        first,
-        second,
-        decoder(names),
+        parts(markup is not None),
         reasons(),
         folded,
         threshold,
-        stack_columns(),
         template,
         facts,
         ranker,
