@@ -22,10 +22,11 @@ pub const CLASSES: [&str; 10] = [
 ];
 const BODY: usize = 0;
 const TITLE: usize = 1;
-/// Classes whose belief is averaged over windows around each line.
-const WINDOW_CLASSES: [&str; 7] = [
-    "body", "meta", "nav", "related", "comment", "footer", "share",
-];
+/// Classes whose belief is averaged over windows around each line (indices
+/// into [`CLASSES`]: body, meta, nav, related, comment, footer, share); body
+/// first, whose running sums the one-sided windows read too.
+const WINDOW_CLASSES: [usize; 7] = [BODY, 2, 3, 4, 8, 7, 6];
+const _: () = assert!(WINDOW_CLASSES[0] == BODY);
 /// Half-widths of those windows (lines on each side).
 const WIDTHS: [i64; 4] = [1, 2, 5, 10];
 /// Widths of the body-belief windows on one side only (before, after).
@@ -41,7 +42,7 @@ const JOIN_ROW_BLOCK: usize = 256;
 /// The names of the stacked features, in column order (`decode.STACK_NAMES`).
 pub fn stack_names() -> Vec<String> {
     let mut names: Vec<String> = CLASSES.iter().map(|c| format!("p_{c}")).collect();
-    for c in WINDOW_CLASSES {
+    for c in WINDOW_CLASSES.map(|c| CLASSES[c]) {
         names.extend(WIDTHS.iter().map(|w| format!("pwin{w}_{c}")));
     }
     for w in SIDE_WIDTHS {
@@ -206,10 +207,7 @@ impl Stacking {
         let column = |c: usize| -> Vec<f64> { (0..n).map(|i| probs[i * k + c]).collect() };
         let cums = WINDOW_CLASSES
             .iter()
-            .map(|c| match CLASSES.iter().position(|name| name == c) {
-                Some(ci) => cumulative(&column(ci)),
-                None => Vec::new(),
-            })
+            .map(|&c| cumulative(&column(c)))
             .collect();
         let pb = column(BODY);
         let mass: Vec<f64> = pb.iter().zip(text).map(|(p, t)| p * t.han).collect();
@@ -264,13 +262,13 @@ impl Stacking {
             let row = &mut out[(i - range.start) * s..(i - range.start + 1) * s];
             row[..k].copy_from_slice(&probs[i * k..(i + 1) * k]);
             let mut f = k;
-            for cum in self.cums.iter().filter(|c| !c.is_empty()) {
+            for cum in &self.cums {
                 for w in WIDTHS {
                     row[f] = mean_window(cum, i, -w, w);
                     f += 1;
                 }
             }
-            let cum = &self.cums[0];
+            let cum = &self.cums[0]; // body's
             for w in SIDE_WIDTHS {
                 row[f] = mean_window(cum, i, -w, -1);
                 row[f + 1] = mean_window(cum, i, 1, w);
