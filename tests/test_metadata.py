@@ -68,3 +68,35 @@ def test_author_from_a_byline_under_the_title() -> None:
 )
 def test_no_byline_author(rows: tuple[tuple[Label, str], ...]) -> None:
     assert collect(_lines(*rows)).authors == []
+
+
+def test_a_digit_python_cannot_read_is_no_date() -> None:
+    # Kawi digit one (Unicode 15): the ``regex`` module's ``\d`` matched it, and
+    # ``int`` raised on it, so a meta line with it made ``extract`` raise.
+    assert parse_date("2022-\U00011f51-01") is None
+    assert parse_date("2022-\U00011f51-01 2023-01-02") == "2023-01-02"
+    lines = _lines(
+        (Label.TITLE, "标题"), (Label.META, "发布时间：2022年\U00011f51月1日 来源：新华网")
+    )
+    meta = collect(lines)
+    assert meta.date is None and meta.source == "新华网"
+
+
+def test_white_space_is_unicode_white_space() -> None:
+    # The patterns spell ``\s`` out: the ``regex`` module's ``\s`` (Unicode's
+    # White_Space) for which they were written, not ``re``'s (which adds U+001C-U+001F).
+    import re
+    import sys
+
+    import regex
+
+    from zhengwen.normalize import WHITE_SPACE
+
+    ours = re.compile(f"[{WHITE_SPACE}]")
+    theirs = regex.compile(r"\s")
+    differ = [
+        c
+        for c in range(sys.maxunicode + 1)
+        if (ours.match(chr(c)) is None) != (theirs.match(chr(c)) is None)
+    ]
+    assert differ == []

@@ -424,3 +424,15 @@ def test_extract_touches_no_file_and_no_network(monkeypatch: pytest.MonkeyPatch)
         for page in pages:
             zhengwen.extract(page)
             zhengwen.clean(page)
+
+
+def test_a_date_in_digits_newer_than_python_does_not_raise() -> None:
+    # A meta line's date in Kawi digits (Unicode 15, unknown to Python 3.11's
+    # ``int``): the page is read, its date left out.
+    page = (
+        "首页 新闻\n关于加强城市管理工作的通知\n发布时间：2022-\U00011f51-01 10:00 来源：新华网\n"
+    )
+    page += "\n".join(["全区上下深入学习贯彻党的二十大精神，区党工委、管委会迅速行动。"] * 5)
+    doc = zhengwen.extract(page)
+    assert len(doc.lines) == len(page.splitlines())
+    assert doc.date is None

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import fields
 from functools import cache
+from itertools import compress
 from typing import Any
 
 from zhengwen import _core, engine, metadata
@@ -107,8 +108,8 @@ def _extract(
     # Line(i, raw[i], _LABELS[codes[i]], body_belief[i], why[i]) for each line,
     # made in the core: a frozen dataclass's __init__ costs more than the page's decode.
     lines = _core.new_lines(Line, _LINE_FIELDS, raw, _LABELS, codes, body_belief, why)
-    meta = metadata.collect(lines)
-    body = "\n".join(line.text for line in lines if line.label is Label.BODY)
+    meta = metadata.read(raw, list(map(_LABELS.__getitem__, codes)))
+    body = "\n".join(compress(raw, [code == _BODY for code in codes]))
     return Document(
         title=meta.title,
         date=meta.date,
@@ -123,6 +124,7 @@ def _extract(
 
 GC_PAUSE_LINES = 5_000  # pages with at least this many lines run with the collector paused
 _LABELS = tuple(Label(c) for c in engine.CLASSES)  # the core's class indices, as labels
+_BODY = _LABELS.index(Label.BODY)
 _LINE_FIELDS = tuple(f.name for f in fields(Line))
 
 

@@ -8,38 +8,43 @@ takes that line.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-
-import regex
 
 from zhengwen import lexicon
 from zhengwen.model import Label, Line
-from zhengwen.normalize import decoded
+from zhengwen.normalize import WHITE_SPACE, decoded
 
 NEAR_TITLE = 6  # lines after the title searched for a date when no meta line has one
 MAX_VALUE_CHARS = 30  # a source or name list longer than this is prose, not a value
 MAX_NAME_CHARS = 12
 
-_DATE = regex.compile(
-    r"(?<!\d)((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
-    r"(?:[T\s]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?"
+# The standard library's ``re``: its ``\d`` is what ``int`` reads (a digit of a
+# newer Unicode than Python's, which the ``regex`` module matched, made
+# ``int`` raise); ``\s`` is spelled out as Unicode's White_Space (``_S``).
+_S = f"[{WHITE_SPACE}]"
+_DATE = re.compile(
+    rf"(?<!\d)((?:19|20)\d\d){_S}*[-/.年]{_S}*(\d{{1,2}}){_S}*[-/.月]{_S}*(\d{{1,2}})(?!\d){_S}*日?"
+    rf"(?:[T{WHITE_SPACE}]*(\d{{1,2}})[:：](\d{{2}})(?:[:：](\d{{2}}))?)?"
 )
-_KEY_END = r"\s*[:：︰]?\s*"
-_SOURCE = regex.compile(r"(?:来源|來源|稿源|出处|出處|信息来源|本文来源|本文來源)" + _KEY_END)
-_EDITOR = regex.compile(
+_KEY_END = rf"{_S}*[:：︰]?{_S}*"
+_SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|信息来源|本文来源|本文來源)" + _KEY_END)
+_EDITOR = re.compile(
     r"(?:责任编辑|責任編輯|实习编辑|編輯|编辑|责编|責編)"
-    + r"\s*[:：︰]\s*|(?:责任编辑|責任編輯|责编|責編)\s*"
+    + rf"{_S}*[:：︰]{_S}*|(?:责任编辑|責任編輯|责编|責編){_S}*"
 )
-_AUTHOR = regex.compile(
-    r"(?:作者|记者|記者|撰文|撰稿|采写|採寫|文)\s*[:：︰/／]\s*(?:记者|記者)?\s*|(?:记者|記者|作者)\s*"
+_AUTHOR = re.compile(
+    rf"(?:作者|记者|記者|撰文|撰稿|采写|採寫|文){_S}*[:：︰/／]{_S}*(?:记者|記者)?{_S}*"
+    rf"|(?:记者|記者|作者){_S}*"
 )
 # What ends a value: another key, a bracket, a separator, a date.
-_VALUE_END = regex.compile(
-    r"\s{2,}|[|｜丨·•/／]|[（(【\[]|(?:来源|來源|作者|记者|記者|编辑|編輯|责任编辑|責任編輯|时间|時間|发布|發布|日期|浏览|瀏覽|阅读|閱讀|字号|字號)\s*[:：]|(?:19|20)\d\d[-/.年]"
+_VALUE_END = re.compile(
+    rf"{_S}{{2,}}|[|｜丨·•/／]|[（(【\[]|(?:来源|來源|作者|记者|記者|编辑|編輯|责任编辑|責任編輯"
+    rf"|时间|時間|发布|發布|日期|浏览|瀏覽|阅读|閱讀|字号|字號){_S}*[:：]|(?:19|20)\d\d[-/.年]"
 )
-_NAME_SPLIT = regex.compile(r"[\s、，,;；]+")
+_NAME_SPLIT = re.compile(rf"[{WHITE_SPACE}、，,;；]+")
 _NAME_TRIM = "　 ：:·-—()（）[]【】<>《》\"'“”"
 
 
@@ -81,23 +86,23 @@ class _Decoded:
     """The lines' texts with their character references decoded (``decoded``),
     each decoded when first read: metadata reads a few lines of a page."""
 
-    __slots__ = ("_done", "_lines")
+    __slots__ = ("_done", "_texts")
 
-    def __init__(self, lines: list[Line]) -> None:
-        self._lines = lines
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
         self._done: dict[int, str] = {}
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self._texts)
 
     def __getitem__(self, i: int) -> str:
         text = self._done.get(i)
         if text is None:
-            text = self._done[i] = decoded(self._lines[i].text)
+            text = self._done[i] = decoded(self._texts[i])
         return text
 
 
-def _value_after(key: regex.Pattern[str], texts: _Decoded, i: int) -> str | None:
+def _value_after(key: re.Pattern[str], texts: _Decoded, i: int) -> str | None:
     """The value that follows ``key`` in line ``i`` (or alone on the next line)."""
     m = key.search(texts[i])
     if m is None:
@@ -128,44 +133,52 @@ def _names(value: str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _candidate_rows(lines: list[Line], title_rows: list[int]) -> Iterable[int]:
-    meta = [ln.index for ln in lines if ln.label is Label.META]
-    yield from meta
+def _candidate_rows(labels: Sequence[Label], title_rows: list[int]) -> Iterator[int]:
+    meta_label = Label.META  # an enum member's lookup costs more than the comparison
+    yield from [i for i, label in enumerate(labels) if label is meta_label]
     if title_rows:
         start = title_rows[-1] + 1
-        for i in range(start, min(start + NEAR_TITLE, len(lines))):
-            if lines[i].label is not Label.META:
+        for i in range(start, min(start + NEAR_TITLE, len(labels))):
+            if labels[i] is not meta_label:
                 yield i
 
 
-def collect(lines: list[Line]) -> Metadata:
+def collect(lines: Sequence[Line]) -> Metadata:
     """Metadata of a page from its labelled lines."""
-    title_rows = [ln.index for ln in lines if ln.label is Label.TITLE]
-    texts = _Decoded(lines)
-    title = " ".join(texts[i].strip() for i in title_rows) or None
+    return read([line.text for line in lines], [line.label for line in lines])
+
+
+def read(texts: Sequence[str], labels: Sequence[Label]) -> Metadata:
+    """Metadata of a page from its lines' texts and labels (``collect`` without ``Line``s)."""
+    title_label = Label.TITLE
+    title_rows = [i for i, label in enumerate(labels) if label is title_label]
+    decoded_texts = _Decoded(texts)
+    title = " ".join(decoded_texts[i].strip() for i in title_rows) or None
     out = Metadata(title=title)
-    for i in _candidate_rows(lines, title_rows):
-        text = texts[i]
+    for i in _candidate_rows(labels, title_rows):
+        text = decoded_texts[i]
         if out.date is None:
             out.date = parse_date(text)
         if out.source is None:
-            out.source = _value_after(_SOURCE, texts, i)
+            out.source = _value_after(_SOURCE, decoded_texts, i)
         if not out.editors:
-            out.editors = _names(_value_after(_EDITOR, texts, i))
+            out.editors = _names(_value_after(_EDITOR, decoded_texts, i))
         if not out.authors and _EDITOR.search(text) is None:
-            out.authors = _names(_value_after(_AUTHOR, texts, i))
+            out.authors = _names(_value_after(_AUTHOR, decoded_texts, i))
+        if out.date is not None and out.source is not None and out.editors and out.authors:
+            break  # every field found: the rows left can change none
     if not out.authors and title_rows:
-        out.authors = _byline(lines, title_rows[-1])
+        out.authors = _byline(texts, labels, title_rows[-1])
     return out
 
 
-def _byline(lines: list[Line], title_row: int) -> list[str]:
+def _byline(texts: Sequence[str], labels: Sequence[Label], title_row: int) -> list[str]:
     """The author named alone on the first line of text under the title (胡平), if any."""
-    for line in lines[title_row + 1 :]:
-        name = "".join(decoded(line.text).split())
+    for i in range(title_row + 1, len(texts)):
+        name = "".join(decoded(texts[i]).split())
         if not name:
             continue
-        if line.label is Label.META and lexicon.is_bare_name(name):
+        if labels[i] is Label.META and lexicon.is_bare_name(name):
             return [name]
         return []
     return []

@@ -7,13 +7,19 @@ The input lines are never rewritten: ``split_lines`` returns them exactly, and
 from __future__ import annotations
 
 import html
+import re
 
-import regex
+# Unicode's White_Space characters, for a character class: what ``\s`` meant
+# when these patterns were written for the ``regex`` module. The standard
+# library's ``\s`` also takes the separators U+001C to U+001F, which stay text
+# here. (The standard library is used so that a command that reads one page
+# does not import ``regex``: 15 ms.)
+WHITE_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 # Whitespace of every width, and the invisible characters scrapers leave in
 # (zero-width space/joiners, BOM, soft hyphen, word joiner). Full-width
 # punctuation is *not* folded: ，。 are evidence.
-_INVISIBLE = regex.compile(r"[\s\u200b-\u200f\u2028-\u202f\u2060-\u2064\ufeff\u00ad]+")
+_INVISIBLE = re.compile(f"[{WHITE_SPACE}\u200b-\u200f\u2028-\u202f\u2060-\u2064\ufeff\u00ad]+")
 
 
 def count_lines(text: str) -> int:
@@ -43,7 +49,7 @@ def split_lines(text: str) -> list[str]:
 # Private-use code points: icon-font glyphs (share, menu and arrow icons), and
 # the full-width space some GBK pages decode to (U+E5E5). They render as no
 # standard character, so a line of nothing else holds no text.
-_GLYPHS_ONLY = regex.compile(r"\p{Co}*")
+_GLYPHS_ONLY = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]*")
 
 
 def has_text(folded: str) -> bool:
@@ -57,10 +63,10 @@ def has_text(folded: str) -> bool:
 
 
 # A character reference with its closing semicolon: named, decimal or hex.
-_REFERENCE = regex.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 
 
-def _character(match: regex.Match[str]) -> str:
+def _character(match: re.Match[str]) -> str:
     char = html.unescape(match.group())
     # A reference to "&" itself stays: decoding it would make new references
     # of an escaped one (&amp;lt; → &lt;), and decoding twice would differ.
