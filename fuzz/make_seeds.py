@@ -8,6 +8,9 @@ seeds are made here:
 * repeated prose lines, alternating blank and text lines, one-character lines
   (the shapes that were superlinear: ``np.unique`` in the Han-pair overlap,
   the refine loop's re-readings);
+* meta lines whose dates and times are written in digits of several scripts,
+  one of them newer than Python's Unicode (Kawi: ``int`` cannot read it, and
+  ``extract`` raised on it until metadata read dates with ``re``);
 * ``NaN``, ``Infinity`` and ``-Infinity`` in JSONL records (Python's ``json``
   reads them; the output must never carry them).
 
@@ -29,6 +32,11 @@ SHAPES = {
     "repeated-lines": (PROSE + "\n") * 60,
     "alternating-blank": (PROSE + "\n\n") * 60,
     "one-char-lines": "字\n" * 1_500,
+    "meta-line-digits": "关于加强城市管理工作的通知\n"
+    + "发布时间：2022-\U00011f51-01 10:00 来源：新华网\n"  # Kawi 1 (Unicode 15)
+    + "日期：٢٠٢٢年١١月١٤日 ١٦:٢٨ 作者：张三\n"  # Arabic-Indic
+    + "时间：２０２２－１１－１４　１６：２８ 编辑：李四\n"  # full width
+    + (PROSE + "\n") * 8,
 }
 NAN_RECORDS = (
     '{"id": 1, "text": NaN}\n'
