@@ -487,3 +487,11 @@ def test_interruption_before_any_record_keeps_nothing(tmp_path: Path) -> None:
     out.write(b'{"half')
     assert journal.suspend().records == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_empty_digest_written_out_is_sha256_s() -> None:
+    import hashlib
+
+    from zhengwen.batch import EMPTY_SHA256, Mark
+
+    assert Mark().digest == EMPTY_SHA256 == hashlib.sha256().hexdigest()

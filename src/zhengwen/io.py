@@ -26,7 +26,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -530,6 +529,8 @@ class AtomicWriter:
         self._closers: list[object] = []
 
     def __enter__(self) -> BinaryIO:
+        import tempfile  # with shutil and random, 5 ms of a command's start that writes no file
+
         try:
             fd, self._tmp = tempfile.mkstemp(
                 dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
