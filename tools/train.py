@@ -54,6 +54,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -317,8 +318,11 @@ def load_unlabeled(root: Path) -> list[Page]:
     return pages
 
 
-def distill(teacher: tuple, train: list[Page]) -> tuple[Student, Student]:
-    """Students for both passes; pass two reads the pass-one student's beliefs."""
+def distill(teacher: tuple, train: list[Page]) -> tuple[Student, Any]:
+    """Students for both passes; pass two reads the pass-one student's beliefs.
+
+    ``--model hybrid``: a student for pass one alone, and pass two keeps its trees.
+    """
     pool = transfer_set(train)
     w = np.concatenate([weights(p) for p in pool])
     w = w / w.mean()
@@ -333,6 +337,8 @@ def distill(teacher: tuple, train: list[Page]) -> tuple[Student, Student]:
     rows = np.random.default_rng(SEED).permutation(len(w))[:STUDENT_MAX_LINES]
     rows.sort()
     s1 = Student(x1[rows], t1[rows], w[rows])
+    if MODEL_KIND == "hybrid":
+        return s1, teacher[1]
     x2s = np.vstack([x2(p, b) for p, b in zip(pool, by_page(pool, s1.predict(x1)))])
     return s1, Student(x2s[rows], t2[rows], w[rows])
 
@@ -346,7 +352,9 @@ def squash(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
 
-MODEL_KIND = "distilled"  # what ships; "gbt" keeps the trees, "mlp" learns from labels
+# What ships: "distilled" (text path); "gbt" keeps the trees (HTML path); "hybrid",
+# a student for pass one and trees for pass two; "mlp" learns from labels.
+MODEL_KIND = "distilled"
 HIDDEN = (128,)
 MLP_ALPHA = 1e-3
 MLP_EPOCHS = 20
@@ -515,7 +523,7 @@ def fold_models(pages: Sequence[Page], k: int) -> list[tuple[list[int], tuple]]:
                 inner[j] = b
         m1 = fit([p.x1 for p in augmented], augmented, ROUNDS[0])
         m2 = fit([x2(p, pr) for p, pr in zip(augmented, inner)], augmented, ROUNDS[1])
-        if MODEL_KIND == "distilled":
+        if MODEL_KIND in ("distilled", "hybrid"):
             m1, m2 = distill((m1, m2), [p for i, p in enumerate(pages) if fold_of[i] != f])
         out.append((fold, (m1, m2)))
         print(f"fold {f}: {len(fold)} pages, {time.time() - t0:.0f}s", file=sys.stderr)
@@ -865,7 +873,7 @@ def main(argv: list[str] | None = None) -> int:
         help="with --cv: write each fold's models (package JSON) and held-out pages to "
         "PRED/folds/<k>/, for tools/redecide.py",
     )
-    ap.add_argument("--model", choices=("gbt", "mlp", "distilled"), default=MODEL_KIND)
+    ap.add_argument("--model", choices=("gbt", "mlp", "distilled", "hybrid"), default=MODEL_KIND)
     ap.add_argument(
         "--param",
         action="append",
@@ -929,7 +937,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.model_dir / "title.json").write_text(text, encoding="utf-8")
     if args.export:
         m1, m2 = fit_both(pages, args.folds)
-        if MODEL_KIND == "distilled":
+        if MODEL_KIND in ("distilled", "hybrid"):
             m1, m2 = distill((m1, m2), pages)
         names = ALL_NAMES + HTML_NAMES if HTML else ALL_NAMES
         suffix = "-html" if HTML else ""
