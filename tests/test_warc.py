@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import signal
 import zlib
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,30 @@ def test_http_chunking_and_compression_are_undone(tmp_path: Path) -> None:
     found = list(iter_records(write_archive(tmp_path / "enc.warc", records)))
     assert [r.text for r in found] == [CHINESE] * 4
     assert [r.payload for r in found] == [page] * 4
+
+
+def test_a_negative_chunk_size_is_that_records_error_not_a_hang(tmp_path: Path) -> None:
+    # int(b"-6", 16) is -6: the de-chunking went back to where it started, for
+    # ever, in the process that reads the archive (no record timeout there).
+    chunked = {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}
+    records = [
+        response_record(1, "bad", b"-6\r\nab", chunked),
+        response_record(2, "next", html_bytes(CHINESE), {"Content-Type": "text/html"}),
+    ]
+    path = write_archive(tmp_path / "chunk.warc", records)
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("reading the archive hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        bad, after = iter_records(path)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert bad.url == "bad" and "bad chunk size b'-6'" in str(bad.error)
+    assert after.url == "next" and after.text == CHINESE
 
 
 def test_a_resource_record_of_html_is_a_page(tmp_path: Path) -> None:

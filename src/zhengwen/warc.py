@@ -84,6 +84,7 @@ _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body")
 _WANTED_STATUS = range(200, 300)
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
 class RecordKind(str, enum.Enum):
@@ -561,10 +562,12 @@ def _dechunk(body: bytes) -> bytes:
         if end < 0:
             raise ValueError("chunked body cut off in a chunk header")
         size_text = body[pos:end].split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError as exc:
-            raise ValueError(f"bad chunk size {size_text[:20]!r}") from exc
+        # Hex digits only, as HTTP spells a chunk size: ``int`` also takes a
+        # sign, and a negative size (b"-6") moved ``pos`` back to where it
+        # was, a loop that never ended (the reader's, outside any timeout).
+        if not size_text or size_text.strip(_HEX_DIGITS):
+            raise ValueError(f"bad chunk size {size_text[:20]!r}")
+        size = int(size_text, 16)
         if size == 0:
             return bytes(out)
         start = end + 2
