@@ -193,6 +193,21 @@ def test_nan_and_infinity_in_a_record_give_an_error_record(tmp_path: Path, const
     assert second["body"] == "正文"
 
 
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1E+999"])
+def test_a_number_out_of_float_range_gives_an_error_record(tmp_path: Path, number: str) -> None:
+    # Valid JSON that Python reads as infinity, which the output refuses: the
+    # run raised (a traceback) and no line was written, the good record's neither.
+    import json
+
+    records = tmp_path / "in.jsonl"
+    records.write_text(f'{{"text": "正文", "x": {number}}}\n{{"text": "正文"}}\n', "utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["--jsonl", "-q", "-j", "1", str(records), "-o", str(out)]) == 1
+    first, second = (json.loads(row) for row in out.read_text("utf-8").splitlines())
+    assert f"{number} is out of a float's range" in first["error"] and first["line"] == 1
+    assert second["body"] == "正文"
+
+
 def test_output_never_carries_nan() -> None:
     from zhengwen.io import dump_json_line
 

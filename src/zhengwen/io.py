@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -584,14 +585,25 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _finite_float(text: str) -> float:
+    # A number too large for a float (1e400) is valid JSON that Python reads as
+    # infinity, which dump_json_line refuses: the record's line, and its error
+    # line, raised instead of being written.
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text[:30]} is out of a float's range")
+    return value
+
+
 def load_json(raw: bytes | str) -> Any:
     """``raw`` parsed as JSON, strictly: ``NaN``, ``Infinity`` and ``-Infinity`` are refused.
 
     Python's :func:`json.loads` accepts them, but they are not JSON, and a
-    record that carried one through would come out as no JSON either. Raises
-    ``ValueError`` (``json.JSONDecodeError`` for a syntax error).
+    record that carried one through would come out as no JSON either; so is a
+    number out of a float's range (``1e400``), which Python reads as infinity.
+    Raises ``ValueError`` (``json.JSONDecodeError`` for a syntax error).
     """
-    return json.loads(raw, parse_constant=_reject_constant)
+    return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def dump_json_line(record: dict[str, object]) -> bytes:
