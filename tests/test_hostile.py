@@ -208,6 +208,23 @@ def test_a_number_out_of_float_range_gives_an_error_record(tmp_path: Path, numbe
     assert second["body"] == "正文"
 
 
+@pytest.mark.parametrize("jsonl", [True, False])
+def test_a_record_timeout_past_what_the_system_can_wait_is_waited(
+    tmp_path: Path, jsonl: bool
+) -> None:
+    # --record-timeout 1e300 is a number of seconds _seconds takes; handed whole
+    # to the workers' wait it raised OverflowError: a traceback, no line written.
+    page = tmp_path / "p.txt"
+    page.write_text("标题\n正文内容。\n", "utf-8")
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"text": "正文"}\n', "utf-8")
+    out = tmp_path / "out"
+    inputs = ["--jsonl", str(records)] if jsonl else [str(page), str(page)]
+    argv = ["-q", "-j", "2", "--record-timeout", "1e300", *inputs, "-o", str(out)]
+    assert main(argv) == 0
+    assert "正文" in out.read_text("utf-8")
+
+
 def test_output_never_carries_nan() -> None:
     from zhengwen.io import dump_json_line
 

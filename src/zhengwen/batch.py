@@ -235,6 +235,10 @@ chunk goes on in a fresh worker. Generous on purpose: a typical page takes
 under 0.1 s; the budget is there for pathological input, not to trim slow
 pages (see benchmarks/linearity.py for what large records cost)."""
 
+MAX_WAIT = 86_400.0
+"""Longest single wait (seconds) for the workers: the operating system's wait
+takes no more than about 292 years, and a longer time limit just waits again."""
+
 WORKER_START_FAILURES = 3
 """Worker processes in a row that may die before they are ready (while
 loading the models) before the run stops: past this, the machine or the
@@ -473,6 +477,10 @@ def parallel_map(
 
             deadlines = [d for w in crew if (d := w.deadline(timeout)) is not None]
             pause = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            if pause is not None:
+                # A wait of more than MAX_WAIT raises OverflowError (--record-timeout
+                # 1e300 is a valid number of seconds); the loop comes back to wait again.
+                pause = min(pause, MAX_WAIT)
             watched = [w.conn for w in crew] + [w.process.sentinel for w in crew]
             signalled = set(wait(watched, pause))
             for worker in list(crew):
