@@ -225,6 +225,17 @@ def test_a_record_timeout_past_what_the_system_can_wait_is_waited(
     assert "正文" in out.read_text("utf-8")
 
 
+def test_a_record_size_cap_past_ssize_t_reads_the_records(tmp_path: Path) -> None:
+    # readline(10**23) raised OverflowError: the input was reported unreadable
+    # (exit 2) and its records gave no line at all.
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"text": "正文"}\n{"text": "正文"}\n', "utf-8")
+    out = tmp_path / "out.jsonl"
+    argv = ["--jsonl", "-q", "-j", "1", "--max-record-bytes", "9" * 23, str(records)]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert len(out.read_text("utf-8").splitlines()) == 2
+
+
 def test_output_never_carries_nan() -> None:
     from zhengwen.io import dump_json_line
 

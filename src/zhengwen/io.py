@@ -409,8 +409,11 @@ def iter_lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | TooLong]:
     :class:`TooLong`, so memory stays at about ``max_bytes`` whatever the input.
     A final line without ``\\n`` is a line; an empty stream has none.
     """
+    # readline takes a size that fits a C ssize_t: a larger cap (--max-record-bytes
+    # 1e23) raised OverflowError, and the whole input was dropped as unreadable.
+    read_size = min(max_bytes + 1, sys.maxsize)
     while True:
-        line = stream.readline(max_bytes + 1)
+        line = stream.readline(read_size)
         if not line:
             return
         if line.endswith(b"\n"):
