@@ -333,6 +333,7 @@ def test_options_take_only_given_flags() -> None:
         ["--jsonl", "--format", "tsv", "x"],
         ["--jsonl", "--output-dir", "d", "x"],
         ["-j", "0", "x"],
+        ["--jsonl", "-j", "99999999999999999999999", "x"],  # started them all, and hung
         ["-o", "a", "--output-dir", "b", "x"],
         ["--jsonl", "--resume", "x"],
         ["--resume", "-o", "a", "x"],

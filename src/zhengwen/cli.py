@@ -192,6 +192,19 @@ def _positive_int(text: str) -> int:
     return value
 
 
+MAX_JOBS = 1024
+"""The most worker processes ``-j`` takes. All of them start at once; each
+holds the models (about 50 MB), and the work is CPU-bound, so more workers
+than CPUs only cost memory. ``-j 10**23`` tried to start them all and hung."""
+
+
+def _jobs(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_JOBS}, got {value}")
+    return value
+
+
 def _option_flag(group: Any, field: str, *aliases: str, **kwargs: Any) -> None:
     """Add ``--field-name`` (and ``aliases``) for the Options field ``field``.
 
@@ -347,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "-j",
         "--jobs",
-        type=_positive_int,
+        type=_jobs,
         metavar="N",
         help=f"worker processes (default: all {available_cpus()} usable CPUs); "
         "page files with -j 1 are processed in this process",
