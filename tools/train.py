@@ -901,6 +901,8 @@ def main(argv: list[str] | None = None) -> int:
             globals()["ROUNDS"] = tuple(rounds)
         elif key == "hidden":  # the networks' hidden layers: hidden=256 or hidden=128x64
             globals()["HIDDEN"] = tuple(int(n) for n in value.split("x"))
+        elif key == "hidden":  # the networks' hidden layers: hidden=256 or hidden=128x64
+            globals()["HIDDEN"] = tuple(int(n) for n in value.split("x"))
         elif key in ("mlp_epochs", "mlp_batch", "crops", "student_max_lines", "kinds"):
             globals()[key.upper()] = int(value)
         elif key in PARAMS:
