@@ -323,3 +323,19 @@ def test_warc_progress_bar_counts_the_file_bytes(
         assert main(["--warc", "-j", "1", "--progress", "-o", str(tmp_path / "p.jsonl")]) == 0
     err = capsys.readouterr().err
     assert "%" not in err and " pages" in err
+
+
+@needs_fastwarc
+def test_warc_max_record_bytes_makes_a_bomb_an_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = gzip.compress(b"\0" * 20_000_000, mtime=0)
+    gz = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    records = [response_record(1, "http://news.cn/bomb", bomb, gz), *_crawl()]
+    path = write_archive(tmp_path / "crawl.warc", records)
+    argv = ["--warc", "--lang", "zho", "-j", "1", "--max-record-bytes", "1000000", str(path)]
+    assert main(argv) == 1  # one record failed
+    out = _rows(capsys.readouterr().out)
+    assert out[0]["url"] == "http://news.cn/bomb"
+    assert "too large once decompressed" in out[0]["error"]
+    assert [r["url"] for r in out[1:]] == ["http://news.cn/a", "http://news.cn/b"]

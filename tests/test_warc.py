@@ -403,3 +403,47 @@ def test_a_binary_record_is_an_error_record(tmp_path: Path) -> None:
     ]
     assert "binary data" in str(rows[1]["error"]) and "body" not in rows[1]
     assert "error" not in rows[0] and "error" not in rows[2]
+
+
+def test_a_compression_bomb_stops_at_the_cap_and_the_file_reads_on(tmp_path: Path) -> None:
+    # 200 MB of zeros gzip to 190 KB; read whole, the one process that reads the
+    # archive held them all. Now a record over the cap, decompressed or stored,
+    # is that record's error.
+    bomb = gzip.compress(b"\0" * 200_000_000, mtime=0)
+    gz = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    page = html_bytes(CHINESE)
+    records = [
+        response_record(1, "bomb", bomb, gz),
+        response_record(2, "stored", page + b" " * 2_000_000, {"Content-Type": "text/html"}),
+        response_record(3, "next", gzip.compress(page), gz),
+    ]
+    path = write_archive(tmp_path / "bomb.warc", records)
+    found = list(ArchiveReader(path, max_bytes=1_000_000))
+    assert [r.url for r in found] == ["bomb", "stored", "next"]
+    assert "too large once decompressed (over 1000000 bytes)" in str(found[0].error)
+    assert "payload too large (over 1000000 bytes" in str(found[1].error)
+    assert found[2].error is None and found[2].text == CHINESE
+
+
+def test_a_brotli_bomb_stops_at_the_cap(tmp_path: Path) -> None:
+    brotli = pytest.importorskip("brotli")
+    br = {"Content-Type": "text/html", "Content-Encoding": "br"}
+    page = html_bytes(CHINESE)
+    records = [
+        response_record(1, "bomb", brotli.compress(b"\0" * 200_000_000), br),
+        response_record(2, "cut", brotli.compress(page)[:-3], br),
+        response_record(3, "next", brotli.compress(page), br),
+    ]
+    found = list(ArchiveReader(write_archive(tmp_path / "br.warc", records), max_bytes=10**6))
+    assert "too large once decompressed" in str(found[0].error)
+    assert "bad compressed body" in str(found[1].error)
+    assert found[2].error is None and found[2].text == CHINESE
+
+
+def test_a_cut_gzip_body_is_still_that_records_error(tmp_path: Path) -> None:
+    gz = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    cut = gzip.compress(html_bytes(CHINESE))[:-12]
+    (found,) = iter_records(
+        write_archive(tmp_path / "cut.warc", [response_record(1, "u", cut, gz)])
+    )
+    assert "incomplete or truncated stream" in str(found.error)

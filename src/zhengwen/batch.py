@@ -1281,7 +1281,9 @@ class ArchiveConfig:
     several inputs). ``templates``, when set, holds the site templates
     learned in a first pass (``--site-template``; a record's site is the
     host of its ``WARC-Target-URI``). A page of more than
-    ``max_record_lines`` lines is an error line (:data:`MAX_RECORD_LINES`).
+    ``max_record_lines`` lines is an error line (:data:`MAX_RECORD_LINES`), and
+    so is a record whose payload is over ``max_record_bytes``, as stored or
+    once decompressed (:data:`zhengwen.warc.MAX_PAYLOAD_BYTES`).
     """
 
     options: Options
@@ -1290,6 +1292,7 @@ class ArchiveConfig:
     source_names: bool = False
     templates: SiteTemplates | None = None
     max_record_lines: int = MAX_RECORD_LINES
+    max_record_bytes: int = MAX_RECORD_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -1317,14 +1320,20 @@ SKIPPED_BY_SCRIPT = b""
 
 
 def read_archives(
-    inputs: list[str], lang: str | None, skipped: Counter[str], problems: list[str]
+    inputs: list[str],
+    lang: str | None,
+    skipped: Counter[str],
+    problems: list[str],
+    max_bytes: int = MAX_RECORD_BYTES,
 ) -> Iterator[ArchiveTask]:
     """The page records of every WARC/WET input (``-``: stdin), in order, as tasks.
 
     Records that are no page, or not in ``lang``, are counted in ``skipped``
     by reason. A file that cannot be opened is a problem (appended to
     ``problems``); a file that breaks off, or stops being WARC, gives a last
-    task with ``broken`` after its readable records. Never raises for input.
+    task with ``broken`` after its readable records. A record whose payload is
+    over ``max_bytes``, as stored or once decompressed, is a record with
+    ``error``. Never raises for input.
     """
     from zhengwen.warc import ArchiveReader, broken_archive_row
 
@@ -1338,7 +1347,7 @@ def read_archives(
         # HTML is read into lines in the workers (parse_deferred), where the
         # record timeout holds: a page that makes the parser slow costs its
         # record, not the run.
-        reader = ArchiveReader(stream, lang, parse_html=False)
+        reader = ArchiveReader(stream, lang, parse_html=False, max_bytes=max_bytes)
         seen = 0
         at = stream.tell if source != STDIN and stream.seekable() else lambda: 0
         try:
@@ -1420,7 +1429,9 @@ def run_archives(
     ``timeout`` per record as in :func:`run_jsonl`. ``stats`` counts the lines written and, in
     ``skipped``, the records passed over; ``warn`` hears of broken files.
     """
-    tasks = read_archives(inputs, config.lang, stats.skipped, stats.problems)
+    tasks = read_archives(
+        inputs, config.lang, stats.skipped, stats.problems, config.max_record_bytes
+    )
     results = _without_skipped(
         stats,
         parallel_map(
@@ -1573,7 +1584,11 @@ def learn_records(
 
 
 def learn_archives(
-    inputs: list[str], lang: str | None, templates: SiteTemplates, progress: bool = False
+    inputs: list[str],
+    lang: str | None,
+    templates: SiteTemplates,
+    progress: bool = False,
+    max_bytes: int = MAX_RECORD_BYTES,
 ) -> int:
     """First pass of a WARC/WET run: add each page record's text to ``templates``.
 
@@ -1587,7 +1602,7 @@ def learn_archives(
     unkeyed = 0
     bar = _Progress(progress, "page", "learning site templates")
     try:
-        for task in read_archives(inputs, lang, Counter(), []):
+        for task in read_archives(inputs, lang, Counter(), [], max_bytes):
             # HTML read here, in this process (no time limit in the learning pass).
             record = None if task.record is None else parse_deferred(task.record, lang)
             if record is None or record.error is not None:

@@ -333,7 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=MAX_RECORD_BYTES,
         metavar="N",
-        help=f"longer input lines become error records (default: {MAX_RECORD_BYTES})",
+        help="JSONL lines, and WARC payloads as stored or decompressed, over N bytes become "
+        f"error records (default: {MAX_RECORD_BYTES})",
     )
     batch.add_argument(
         "--max-record-lines",
@@ -699,10 +700,11 @@ def _main_warc(
         keep_labels=args.keep_labels,
         source_names=len(inputs) > 1,
         max_record_lines=args.max_record_lines,
+        max_record_bytes=args.max_record_bytes,
     )
     if args.site_template:
         templates = SiteTemplates()
-        unkeyed = learn_archives(inputs, args.lang, templates, progress)
+        unkeyed = learn_archives(inputs, args.lang, templates, progress, args.max_record_bytes)
         stats.sites = site_summary(templates, unkeyed)
         config = dataclasses.replace(config, templates=templates)
     timeout = args.record_timeout or None

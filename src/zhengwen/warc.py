@@ -84,6 +84,13 @@ _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body")
 _WANTED_STATUS = range(200, 300)
 
 _GZIP_MAGIC = b"\x1f\x8b"
+
+MAX_PAYLOAD_BYTES = 50_000_000
+"""The most bytes of a record's payload read, as stored and again once its
+HTTP compression is undone: a record over it is a record with ``error``.
+The archive is read in one process for the whole run, so one record of
+gigabytes (or 50 KB of gzip that inflates to 50 GB) would otherwise take
+the run's memory with it. The command line's ``--max-record-bytes``."""
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
@@ -132,7 +139,8 @@ class ArchiveReader:
     :class:`PageRecord` s and fills ``skipped``, a count of the records passed
     over by reason. A file that stops being a WARC file mid-way raises
     ``OSError`` from the iteration, after the records read so far; a record
-    whose HTTP header fastwarc cannot read (over 32 KiB) is a record with
+    whose HTTP header fastwarc cannot read (over 32 KiB), or whose payload is
+    over ``max_bytes`` as stored or once decompressed, is a record with
     ``error``, and the file reads on.
     """
 
@@ -141,10 +149,12 @@ class ArchiveReader:
         source: str | os.PathLike[str] | BinaryIO,
         lang: str | None = None,
         parse_html: bool = True,
+        max_bytes: int = MAX_PAYLOAD_BYTES,
     ) -> None:
         self.source = source
         self.lang = check_lang(lang)
         self.parse_html = parse_html
+        self.max_bytes = max_bytes
         self.skipped: Counter[str] = Counter()
 
     def __iter__(self) -> Iterator[PageRecord]:
@@ -217,13 +227,18 @@ class ArchiveReader:
         if http_error is not None:
             return PageRecord(**base, payload=b"", page=None, text="", error=http_error)
         # Outside the try: the stream failing here (a cut) ends the file, not this record.
-        payload = record.reader.read()
+        # One byte past the cap tells a payload over it; the iterator skips the rest.
+        payload = record.reader.read(self.max_bytes + 1)
+        if len(payload) > self.max_bytes:
+            error = f"payload too large (over {self.max_bytes} bytes; see --max-record-bytes)"
+            return PageRecord(**base, payload=b"", page=None, text="", error=error)
         try:
             if http:
                 payload = _undo_http_encodings(
                     payload,
                     record.http_headers.get("Transfer-Encoding"),
                     record.http_headers.get("Content-Encoding"),
+                    self.max_bytes,
                 )
             if kind is RecordKind.HTML and not _is_html(
                 payload, content_type, headers.get("WARC-Identified-Payload-Type")
@@ -515,13 +530,17 @@ def _read_payload(
 
 
 def _undo_http_encodings(
-    body: bytes, transfer_encoding: str | None, content_encoding: str | None
+    body: bytes,
+    transfer_encoding: str | None,
+    content_encoding: str | None,
+    max_bytes: int = MAX_PAYLOAD_BYTES,
 ) -> bytes:
     """The HTTP body with chunking and gzip/deflate/br compression undone.
 
     Common Crawl stores bodies already decoded (and renames the headers to
     ``X-Crawler-*``), other crawlers store them as sent. Raises
-    ``ValueError`` for a body that does not decode as its headers say.
+    ``ValueError`` for a body that does not decode as its headers say, or
+    that decompresses to more than ``max_bytes`` (it stops there).
     """
     if transfer_encoding and "chunked" in transfer_encoding.lower():
         body = _dechunk(body)
@@ -529,28 +548,57 @@ def _undo_http_encodings(
         if coding in ("", "identity"):
             continue
         if coding in ("gzip", "x-gzip"):
-            body = _inflate(body, zlib.MAX_WBITS | 16)
+            body = _inflate(body, zlib.MAX_WBITS | 16, max_bytes)
         elif coding == "deflate":
             try:
-                body = _inflate(body, zlib.MAX_WBITS)
-            except ValueError:  # raw deflate without the zlib wrapper, as some servers send
-                body = _inflate(body, -zlib.MAX_WBITS)
+                body = _inflate(body, zlib.MAX_WBITS, max_bytes)
+            except ValueError as exc:
+                if not isinstance(exc.__cause__, zlib.error):
+                    raise  # too large, or cut: no second reading
+                # Raw deflate without the zlib wrapper, as some servers send.
+                body = _inflate(body, -zlib.MAX_WBITS, max_bytes)
         elif coding == "br":
-            try:
-                import brotli  # type: ignore[import-untyped]
-            except ImportError as exc:
-                raise ValueError("Content-Encoding br needs the brotli package") from exc
-            body = brotli.decompress(body)
+            body = _unbrotli(body, max_bytes)
         else:
             raise ValueError(f"unknown Content-Encoding {coding!r}")
     return body
 
 
-def _inflate(data: bytes, wbits: int) -> bytes:
+def _too_large(max_bytes: int) -> ValueError:
+    return ValueError(f"body too large once decompressed (over {max_bytes} bytes)")
+
+
+def _inflate(data: bytes, wbits: int, max_bytes: int = MAX_PAYLOAD_BYTES) -> bytes:
+    """``data`` inflated, at most ``max_bytes`` of it: a gzip bomb stops at the cap."""
+    inflater = zlib.decompressobj(wbits)
     try:
-        return zlib.decompress(data, wbits)
+        out = inflater.decompress(data, max_bytes + 1)
     except zlib.error as exc:
         raise ValueError(f"bad compressed body: {exc}") from exc
+    if len(out) > max_bytes:
+        raise _too_large(max_bytes)
+    if not inflater.eof:  # as zlib.decompress has it
+        raise ValueError("bad compressed body: incomplete or truncated stream")
+    return out
+
+
+def _unbrotli(data: bytes, max_bytes: int) -> bytes:
+    """``data`` undone from Brotli, at most ``max_bytes`` of it."""
+    try:
+        import brotli  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise ValueError("Content-Encoding br needs the brotli package") from exc
+    decompressor = brotli.Decompressor()
+    try:
+        # output_buffer_limit (brotli 1.1): the output stops growing at the cap.
+        out = decompressor.process(data, output_buffer_limit=max_bytes + 1)
+    except brotli.error as exc:
+        raise ValueError(f"bad compressed body: {exc}") from exc
+    if len(out) > max_bytes:
+        raise _too_large(max_bytes)
+    if not decompressor.is_finished():  # as brotli.decompress has it
+        raise ValueError("bad compressed body: truncated brotli stream")
+    return out
 
 
 def _dechunk(body: bytes) -> bytes:
