@@ -3,6 +3,7 @@
 
     python benchmarks/line_cost.py memory    # peak RSS a line, one page per process
     python benchmarks/line_cost.py time      # CPU µs a line, one-character pages to 1,024,000 lines
+    python benchmarks/line_cost.py reads     # lines read a page line (the body's re-readings)
 
 ``memory`` runs each page in a fresh process (peak RSS is a process's high-water
 mark) and prints the peak above the process's RSS before the call.
@@ -76,9 +77,43 @@ def times() -> None:
         )
 
 
+def reads() -> None:
+    """Lines read a non-blank page line by ``decode.decide``, for one-character pages.
+
+    The shipped models behind a wrapper, so that ``decide`` calls back into
+    Python for each reading (the page, then its body alone until stable) and
+    each reading's lines can be counted.
+    """
+    from zhengwen import core, decode
+    from zhengwen.normalize import feature_text, split_lines
+
+    class Counted:
+        def __init__(self, model: object) -> None:
+            self.model, self.classes = model, model.classes  # type: ignore[attr-defined]
+
+        def predict(self, x: object) -> object:
+            return self.model.predict(x)  # type: ignore[attr-defined]
+
+    models = tuple(Counted(m) for m in core._models())
+    counts: list[int] = []
+    page_features = decode.page_features
+
+    def counted(lines: list[str], facts: object = None) -> object:
+        counts.append(len(lines))
+        return page_features(lines, facts)  # type: ignore[arg-type]
+
+    decode.page_features = counted  # type: ignore[assignment]
+    for n in TIME_SIZES[:-1]:
+        folded = [feature_text(line, 100) for line in split_lines(one_char_lines(n))]
+        counts.clear()
+        decode.decide(folded, 0.5, models)
+        shown = " + ".join(f"{c:,}" for c in counts)
+        print(f"{n:>9,} lines: {sum(counts) / sum(1 for f in folded if f):.2f}x ({shown})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("memory", "time", "peak"))
+    parser.add_argument("what", choices=("memory", "time", "peak", "reads"))
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.what == "peak":
@@ -86,6 +121,8 @@ def main() -> int:
     elif args.what == "memory":
         for kind, n in MEMORY_CASES:
             subprocess.run([sys.executable, __file__, "peak", kind, str(n)], check=True)
+    elif args.what == "reads":
+        reads()
     else:
         times()
     return 0
