@@ -59,6 +59,7 @@ from zhengwen.html import decode_page, document_from_page, html_to_page
 from zhengwen.io import (
     COMPRESSION_MAGIC,
     EXTENSIONS,
+    MAX_RECORD_BYTES,
     STDIN,
     AtomicWriter,
     Decoded,
@@ -86,10 +87,6 @@ if TYPE_CHECKING:
     from zhengwen.options import Options
     from zhengwen.site import SiteTemplates
     from zhengwen.warc import PageRecord
-
-MAX_RECORD_BYTES = 50_000_000
-"""Largest JSONL input line (bytes, without its newline) that is parsed; a
-longer one becomes an error record. Guards memory: one line is held whole."""
 
 MAX_RECORD_LINES = 250_000
 """Most lines a page (a JSONL or WARC record, a page file) may have; one with
@@ -1283,7 +1280,7 @@ class ArchiveConfig:
     host of its ``WARC-Target-URI``). A page of more than
     ``max_record_lines`` lines is an error line (:data:`MAX_RECORD_LINES`), and
     so is a record whose payload is over ``max_record_bytes``, as stored or
-    once decompressed (:data:`zhengwen.warc.MAX_PAYLOAD_BYTES`).
+    once decompressed (:data:`zhengwen.io.MAX_RECORD_BYTES`).
     """
 
     options: Options

@@ -402,6 +402,15 @@ class TooLong:
     size: int
 
 
+MAX_RECORD_BYTES = 50_000_000
+"""Largest record read whole (``--max-record-bytes``): a JSONL input line
+(without its newline), or a WARC record's payload as stored and again once
+its HTTP compression is undone. A longer one becomes an error record. Guards
+memory: a record is held whole (and an archive is read in the one process
+that runs the whole run, where 50 KB of gzip that inflates to 50 GB would
+take the run's memory with it)."""
+
+
 def iter_lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | TooLong]:
     """The lines of ``stream`` (without their ``\\n``), each at most ``max_bytes``.
 

@@ -51,6 +51,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from zhengwen.io import MAX_RECORD_BYTES
+
 if TYPE_CHECKING:
     import regex
 
@@ -85,12 +87,6 @@ _WANTED_STATUS = range(200, 300)
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
-MAX_PAYLOAD_BYTES = 50_000_000
-"""The most bytes of a record's payload read, as stored and again once its
-HTTP compression is undone: a record over it is a record with ``error``.
-The archive is read in one process for the whole run, so one record of
-gigabytes (or 50 KB of gzip that inflates to 50 GB) would otherwise take
-the run's memory with it. The command line's ``--max-record-bytes``."""
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
@@ -149,7 +145,7 @@ class ArchiveReader:
         source: str | os.PathLike[str] | BinaryIO,
         lang: str | None = None,
         parse_html: bool = True,
-        max_bytes: int = MAX_PAYLOAD_BYTES,
+        max_bytes: int = MAX_RECORD_BYTES,
     ) -> None:
         self.source = source
         self.lang = check_lang(lang)
@@ -533,7 +529,7 @@ def _undo_http_encodings(
     body: bytes,
     transfer_encoding: str | None,
     content_encoding: str | None,
-    max_bytes: int = MAX_PAYLOAD_BYTES,
+    max_bytes: int = MAX_RECORD_BYTES,
 ) -> bytes:
     """The HTTP body with chunking and gzip/deflate/br compression undone.
 
@@ -568,7 +564,7 @@ def _too_large(max_bytes: int) -> ValueError:
     return ValueError(f"body too large once decompressed (over {max_bytes} bytes)")
 
 
-def _inflate(data: bytes, wbits: int, max_bytes: int = MAX_PAYLOAD_BYTES) -> bytes:
+def _inflate(data: bytes, wbits: int, max_bytes: int) -> bytes:
     """``data`` inflated, at most ``max_bytes`` of it: a gzip bomb stops at the cap."""
     inflater = zlib.decompressobj(wbits)
     try:
