@@ -4,6 +4,7 @@
     python benchmarks/line_cost.py memory    # peak RSS a line, one page per process
     python benchmarks/line_cost.py time      # CPU µs a line, one-character pages to 1,024,000 lines
     python benchmarks/line_cost.py reads     # lines read a page line (the body's re-readings)
+    python benchmarks/line_cost.py block     # CPU µs a line either side of 8,192 lines
 
 ``memory`` runs each page in a fresh process (peak RSS is a process's high-water
 mark) and prints the peak above the process's RSS before the call.
@@ -23,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from linearity import one_char_lines  # noqa: E402
+from linearity import one_char_lines, repeated_lines, timed  # noqa: E402
 
 PROSE = "全区上下深入学习贯彻党的二十大精神，区党工委、管委会迅速行动，部署推进相关工作。"[:40]
 MEMORY_CASES = (("one", 100_000), ("one", 1_000_000), ("prose", 100_000))
@@ -111,9 +112,24 @@ def reads() -> None:
         print(f"{n:>9,} lines: {sum(counts) / sum(1 for f in folded if f):.2f}x ({shown})")
 
 
+BLOCK_SIZES = (4_096, 6_400, 8_000, 8_400, 12_800, 25_600, 64_000)
+
+
+def block() -> None:
+    """CPU µs a line of ``extract`` on repeated prose lines (one reading at every
+    size) below and above ``WHOLE_PAGE_ROWS``, best of five, the sizes in turn."""
+    texts = {n: repeated_lines(n) for n in BLOCK_SIZES}
+    best = dict.fromkeys(BLOCK_SIZES, float("inf"))
+    for _ in range(5):
+        for n, text in texts.items():
+            best[n] = min(best[n], timed(text, collector=True))
+    for n in BLOCK_SIZES:
+        print(f"{n:>7,} lines: {1e6 * best[n] / n:.2f} µs a line")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("memory", "time", "peak", "reads"))
+    parser.add_argument("what", choices=("memory", "time", "peak", "reads", "block"))
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.what == "peak":
@@ -123,6 +139,8 @@ def main() -> int:
             subprocess.run([sys.executable, __file__, "peak", kind, str(n)], check=True)
     elif args.what == "reads":
         reads()
+    elif args.what == "block":
+        block()
     else:
         times()
     return 0
