@@ -151,43 +151,87 @@ fn log1p_table() -> &'static [f64; LOG1P_TABLE] {
     TABLE.get_or_init(|| std::array::from_fn(|i| (i as f64).ln_1p()))
 }
 
+/// Slots of [`Misses`]' memo (a power of two).
+const MEMO_SLOTS: usize = 1024;
+
+/// What [`squash_slice`] keeps between calls: where the table was wrong, and
+/// a memo of `ln_1p` for the values that were no small integer.
+///
+/// The memo is direct-mapped on a value's bits and gives the very value
+/// `ln_1p` gave it: within a page, seven in ten such values (window means of
+/// flags such as 3/20, ratios, page-wide sums) occur before, on this line or
+/// on another (dev pages).
+pub struct Misses {
+    at: Vec<usize>,
+    memo: Box<[(u64, f64); MEMO_SLOTS]>,
+}
+
+impl Default for Misses {
+    fn default() -> Self {
+        // Key 0 is the bits of 0.0, a small integer: never looked up.
+        Self {
+            at: Vec::new(),
+            memo: Box::new([(0, 0.0); MEMO_SLOTS]),
+        }
+    }
+}
+
+impl Misses {
+    /// `ln_1p(a)` for `a ≥ 0` (or NaN), from the memo when `a` was seen.
+    #[inline]
+    fn ln_1p(&mut self, a: f64) -> f64 {
+        let bits = a.to_bits();
+        // Fibonacci hashing: the top bits of the product mix every bit of the value.
+        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MEMO_SLOTS.trailing_zeros()))
+            as usize;
+        let entry = &mut self.memo[slot];
+        if entry.0 != bits {
+            *entry = (bits, a.ln_1p());
+        }
+        entry.1
+    }
+}
+
 /// `sign(x)·log1p(|x|)` of every value of `x` into `dst`, as numpy computes
 /// it (sign(0) = 0, sign(NaN) = NaN).
 ///
 /// Two passes: the first gives every value its table entry, without a branch
 /// (a value that is no small integer gets a wrong one), and notes where it
-/// was wrong; the second computes `ln_1p` for those alone. A branch per
-/// value, taken one time in four at random, would cost more than the table saves.
-fn squash_into(x: &[f64], dst: &mut Vec<f64>, misses: &mut Vec<usize>) {
+/// was wrong; the second computes `ln_1p` for those alone (or takes it from
+/// the memo). A branch per value, taken one time in four at random, would
+/// cost more than the table saves.
+fn squash_into(x: &[f64], dst: &mut Vec<f64>, misses: &mut Misses) {
     // Every value is written below: resizing alone leaves nothing stale.
     dst.resize(x.len(), 0.0);
     squash_slice(x, dst, misses);
 }
 
 /// [`squash_into`] over a slice of `x.len()` values.
-fn squash_slice(x: &[f64], dst: &mut [f64], misses: &mut Vec<usize>) {
+fn squash_slice(x: &[f64], dst: &mut [f64], misses: &mut Misses) {
     let table = log1p_table();
-    misses.resize(x.len(), 0);
+    let mut at = std::mem::take(&mut misses.at);
+    at.resize(x.len(), 0);
     let mut n = 0;
     for (j, (&v, d)) in x.iter().zip(dst.iter_mut()).enumerate() {
         let a = v.abs();
         // `as` saturates (NaN gives 0); `trunc` would be a libm call on baseline x86-64.
         let i = (a as usize).min(LOG1P_TABLE - 1);
         *d = table[i].copysign(v);
-        misses[n] = j;
+        at[n] = j;
         n += usize::from(i as f64 != a);
     }
-    for &j in &misses[..n] {
+    for &j in &at[..n] {
         let v = x[j];
-        dst[j] = v.abs().ln_1p().copysign(v);
+        dst[j] = misses.ln_1p(v.abs()).copysign(v);
     }
+    misses.at = at;
 }
 
 /// `sign(x)·log1p(|x|)` of every value of `x` (what a network does first to
 /// its input), for [`Network::predict_squashed_into`].
 pub fn squash(x: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; x.len()];
-    let mut misses = Vec::new();
+    let mut misses = Misses::default();
     // A block at a time: the misses' buffer stays small.
     for (chunk, dst) in x.chunks(1 << 14).zip(out.chunks_mut(1 << 14)) {
         squash_slice(chunk, dst, &mut misses);
@@ -454,7 +498,7 @@ impl Network {
 /// Reused buffers of a network's forward pass (one per call, not per block).
 #[derive(Default)]
 struct Work {
-    misses: Vec<usize>,
+    misses: Misses,
     sq: Vec<f64>,
     a64: Vec<f64>,
     b64: Vec<f64>,
@@ -1150,7 +1194,7 @@ mod tests {
             f64::NAN,
             f64::INFINITY,
         ];
-        let (mut dst, mut misses) = (Vec::new(), Vec::new());
+        let (mut dst, mut misses) = (Vec::new(), Misses::default());
         squash_into(&x, &mut dst, &mut misses);
         for (&v, &got) in x.iter().zip(&dst) {
             let want = if v == 0.0 {
@@ -1162,6 +1206,31 @@ mod tests {
                 got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
                 "{v}"
             );
+        }
+    }
+
+    #[test]
+    fn the_memo_gives_what_ln_1p_gives() {
+        // Far more distinct values than slots, each seen many times in a
+        // scrambled order: slots are overwritten, hits and misses alternate.
+        let values: Vec<f64> = (0..5000).map(|i| f64::from(i) / 7.0 + 0.001).collect();
+        let x: Vec<f64> = (0..60_000)
+            .map(|i: usize| {
+                let v = values[i.wrapping_mul(7919) % values.len()];
+                if i.is_multiple_of(3) {
+                    -v
+                } else {
+                    v
+                }
+            })
+            .collect();
+        let mut misses = Misses::default();
+        for chunk in x.chunks(4096) {
+            let mut dst = Vec::new();
+            squash_into(chunk, &mut dst, &mut misses);
+            for (&v, &got) in chunk.iter().zip(&dst) {
+                assert_eq!(got.to_bits(), v.abs().ln_1p().copysign(v).to_bits(), "{v}");
+            }
         }
     }
 
