@@ -110,7 +110,7 @@ impl Reader for CoreReader<'_> {
             if self.held.is_none() {
                 reserve(cols)?;
             }
-            let prepared = self.featurizer.prepare(page, markup, cols, FEATURE_BLOCK);
+            let prepared = self.featurizer.prepare(page, markup, cols);
             beliefs_by_blocks(
                 n,
                 cols,

@@ -343,7 +343,10 @@ pub(crate) struct BaseFacts {
 impl BaseFacts {
     /// The facts of `page`. The per-line pass writes each line's row into
     /// `rows` when given (the whole page, zeros), so that [`BaseFacts::rows`]
-    /// need not repeat it.
+    /// need not repeat it. Without `rows`, `each` gets every line's row in
+    /// turn, with the columns a line's context reads (its own counts, ends
+    /// and lexicon hits, its date cover and pattern flags) as
+    /// [`BaseFacts::rows`] gives them; the page-wide ones are not yet known.
     pub(crate) fn new(
         table: &ClassTable,
         lexicon: &Lexicon,
@@ -351,33 +354,9 @@ impl BaseFacts {
         layout: &Layout,
         page: &Page,
         mut rows: Option<&mut Matrix<'_>>,
+        mut each: impl FnMut(&[f64]),
     ) -> Self {
         let n = page.len();
-        let mut keys = PairKeys::new(n, false);
-        let mut prose = Vec::with_capacity(n);
-        let mut lengths = Vec::with_capacity(n);
-        let mut before = Vec::with_capacity(n);
-        let mut scratch = vec![0.0; layout.n_base()];
-        // One pass over the characters: class counts, ends, Han pairs.
-        let (mut total_han, mut max_han) = (0.0, f64::MIN);
-        for (i, line) in page.lines().enumerate() {
-            let row = match rows.as_deref_mut() {
-                Some(x) => x.row_mut(i),
-                None => {
-                    scratch.fill(0.0);
-                    &mut scratch[..]
-                }
-            };
-            let summary = line_columns(table, lexicon, layout, line, row, |a, b| {
-                keys.push(a, b, i);
-            });
-            prose.push(summary.prose);
-            lengths.push(summary.chars);
-            before.push(total_han);
-            total_han += summary.han;
-            max_han = max_han.max(summary.han);
-        }
-
         // Patterns over the joined page; a match belongs to the line it starts in.
         let mut flags = vec![0u16; n];
         let mut date = vec![0.0; n];
@@ -401,6 +380,35 @@ impl BaseFacts {
             pattern.for_each(&text, |s, _| flags[page.line_of(s)] |= 1 << bit);
         }
         drop(text);
+
+        let mut keys = PairKeys::new(n, false);
+        let mut prose = Vec::with_capacity(n);
+        let mut lengths = Vec::with_capacity(n);
+        let mut before = Vec::with_capacity(n);
+        let mut scratch = vec![0.0; layout.n_base()];
+        // One pass over the characters: class counts, ends, Han pairs.
+        let (mut total_han, mut max_han) = (0.0, f64::MIN);
+        for (i, line) in page.lines().enumerate() {
+            let (row, own) = match rows.as_deref_mut() {
+                Some(x) => (x.row_mut(i), false),
+                None => {
+                    scratch.fill(0.0);
+                    (&mut scratch[..], true)
+                }
+            };
+            let summary = line_columns(table, lexicon, layout, line, row, |a, b| {
+                keys.push(a, b, i);
+            });
+            if own {
+                own_columns(row, date[i], flags[i]);
+                each(row);
+            }
+            prose.push(summary.prose);
+            lengths.push(summary.chars);
+            before.push(total_han);
+            total_han += summary.han;
+            max_han = max_han.max(summary.han);
+        }
 
         Self {
             flags,
@@ -437,12 +445,7 @@ impl BaseFacts {
             if !line_pass_done {
                 line_columns(table, lexicon, layout, page.line(i), row, |_, _| {});
             }
-            row[col::DATE_COVER] = self.date[i];
-            for (bit, &c) in FLAG_COLUMNS.iter().enumerate() {
-                if self.flags[i] >> bit & 1 == 1 {
-                    row[c] = 1.0;
-                }
-            }
+            own_columns(row, self.date[i], self.flags[i]);
         }
         // Lexicon words anywhere in a line: one scan for all kinds at once. No
         // word holds a newline, so the lines alone find what the page finds.
@@ -466,7 +469,6 @@ impl BaseFacts {
         for i in a..b {
             let row = x.row_mut(i - a);
             let safe = row[col::CHARS].max(1.0);
-            row[col::DATE_COVER] = (row[col::DATE_COVER] / safe).min(1.0);
             for kind in 0..layout.kinds {
                 let c = layout.lex_cover(kind);
                 row[c] = (row[c] / safe).min(1.0);
@@ -480,6 +482,18 @@ impl BaseFacts {
             row[layout.n_lines()] = n as f64;
             row[layout.page_han()] = self.total_han;
             row[layout.han_rank()] = han / self.max_han.max(1.0);
+        }
+    }
+}
+
+/// A line's date cover (characters of the date matches that start in it, a
+/// share of its characters) and pattern flags, into its row after
+/// [`line_columns`].
+fn own_columns(row: &mut [f64], date: f64, flags: u16) {
+    row[col::DATE_COVER] = (date / row[col::CHARS].max(1.0)).min(1.0);
+    for (bit, &c) in FLAG_COLUMNS.iter().enumerate() {
+        if flags >> bit & 1 == 1 {
+            row[c] = 1.0;
         }
     }
 }

@@ -265,6 +265,7 @@ impl Featurizer {
             &self.layout,
             page,
             Some(&mut x),
+            |_| {},
         );
         facts.rows(
             &self.table,
@@ -289,16 +290,13 @@ impl Featurizer {
 
     /// What any block of `page`'s rows needs of the whole page, for
     /// [`Featurizer::fill_rows`]: a few dozen bytes a line, where the whole
-    /// matrix takes `cols` doubles. The base rows are made here a block of
-    /// `block` lines at a time, and again when filled.
-    pub fn prepare(
-        &self,
-        page: &Page,
-        markup: Option<&Markup>,
-        cols: usize,
-        block: usize,
-    ) -> Prepared {
+    /// matrix takes `cols` doubles. Each base row is made here once, in the
+    /// per-line pass, for the context's sums, and again when filled.
+    pub fn prepare(&self, page: &Page, markup: Option<&Markup>, cols: usize) -> Prepared {
         let n = page.len();
+        let with_context = cols >= self.layout.n_all();
+        let mut context = with_context.then(|| context::ContextFacts::with_capacity(n));
+        // The context's running sums take each row as the per-line pass makes it.
         let base = base::BaseFacts::new(
             &self.table,
             &self.lexicon,
@@ -306,32 +304,12 @@ impl Featurizer {
             &self.layout,
             page,
             None,
-        );
-        let context = (cols >= self.layout.n_all()).then(|| {
-            let width = self.layout.n_base();
-            let block = block.max(1);
-            let mut scratch = vec![0.0; block.min(n) * width];
-            let mut context = context::ContextFacts::with_capacity(n);
-            for a in (0..n).step_by(block) {
-                let b = (a + block).min(n);
-                let rows = &mut scratch[..(b - a) * width];
-                rows.fill(0.0);
-                let mut x = Matrix::new(rows, width);
-                base.rows(
-                    &self.table,
-                    &self.lexicon,
-                    &self.layout,
-                    page,
-                    a..b,
-                    &mut x,
-                    false,
-                );
-                for i in 0..b - a {
-                    context.push(&self.layout, x.row(i));
+            |row| {
+                if let Some(c) = context.as_mut() {
+                    c.push(&self.layout, row);
                 }
-            }
-            context
-        });
+            },
+        );
         let html = markup.map(|m| html::HtmlFacts::new(page, m));
         Prepared {
             base,

@@ -260,8 +260,8 @@ fn rows_filled_a_block_at_a_time_equal_the_whole_page() {
                 }
                 let mut whole = vec![0.0; n * cols];
                 f.fill(&page, markup, &mut whole, cols);
+                let prepared = f.prepare(&page, markup, cols);
                 for block in [1, 3, 50, 256, n] {
-                    let prepared = f.prepare(&page, markup, cols, block);
                     for a in (0..n).step_by(block) {
                         let b = (a + block).min(n);
                         let mut rows = vec![0.0; (b - a) * cols];
