@@ -51,8 +51,10 @@ import subprocess
 import sys
 import time
 import warnings
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -373,7 +375,51 @@ def fit(xs: list[np.ndarray], pages: Sequence[Page], rounds: int):
 
 
 def with_body_only(pages: Sequence[Page]) -> list[Page]:
-    return list(pages) + [body_only(p) for p in pages if "body" in p.labels]
+    """``pages``, each page's body alone (``body_only``) and its broken-up copies
+    (``fragmented``): the augmented pages every model is fitted on."""
+    out = list(pages) + [body_only(p) for p in pages if "body" in p.labels]
+    for k in range(FRAGMENTS):
+        out.extend(fragmented(p, k) for p in pages if p.markup is None and "body" in p.labels)
+    return out
+
+
+FRAGMENTS = 0  # broken-up copies of each text page (--param fragments=N)
+FRAGMENT_SHARE = 0.5  # share of a copy's body lines (of MIN_BROKEN chars or more) broken up
+MIN_BROKEN = 12  # characters a body line needs to be broken up
+SPAN = (2, 12)  # characters of an inline link's (bold, code) text, fewest and most
+SPANS_MAX = 3  # inline spans in a broken line, most
+
+
+def fragmented(page: Page, k: int) -> Page:
+    """The page as a scraper gives it when inline links, bold or code spans break its
+    sentences: in ``FRAGMENT_SHARE`` of its body lines, one to ``SPANS_MAX`` short spans
+    (a link's text) become lines of their own, and so do the parts between them; every
+    part keeps the line's label. Seeded by the page's name, so a page is broken the same
+    way in every fold.
+    """
+    rng = np.random.default_rng([SEED, zlib.crc32(page.name.encode()), k])
+    lines: list[str] = []
+    labels: list[str] = []
+    for line, label in zip(page.lines, page.labels):
+        n = len(line)
+        if label != "body" or n < MIN_BROKEN or rng.random() >= FRAGMENT_SHARE:
+            lines.append(line)
+            labels.append(label)
+            continue
+        cuts = set()
+        for _ in range(int(rng.integers(1, SPANS_MAX + 1))):
+            width = int(rng.integers(SPAN[0], min(SPAN[1], n - 2) + 1))
+            start = int(rng.integers(1, n - width))
+            cuts.update((start, start + width))
+        bounds = [0, *sorted(cuts), n]
+        parts = [line[a:b].strip() for a, b in pairwise(bounds)]
+        parts = [part for part in parts if part]
+        lines.extend(parts)
+        labels.extend([label] * len(parts))
+    folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
+    return Page(
+        f"{page.name}+frag{k}", page.site, lines, labels, page_features(folded), None, page.folder
+    )
 
 
 SILVER = "train"  # the eval folder whose junk lines are all "other": their kind is unknown
@@ -880,7 +926,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="KEY=VALUE",
         help="override a LightGBM parameter (or rounds1/rounds2, mlp_epochs, mlp_batch, crops, "
-        "student_max_lines, kinds) "
+        "student_max_lines, kinds, fragments, fragment_share) "
         "for an experiment",
     )
     args = ap.parse_args(argv)
@@ -901,10 +947,10 @@ def main(argv: list[str] | None = None) -> int:
             globals()["ROUNDS"] = tuple(rounds)
         elif key == "hidden":  # the networks' hidden layers: hidden=256 or hidden=128x64
             globals()["HIDDEN"] = tuple(int(n) for n in value.split("x"))
-        elif key == "hidden":  # the networks' hidden layers: hidden=256 or hidden=128x64
-            globals()["HIDDEN"] = tuple(int(n) for n in value.split("x"))
-        elif key in ("mlp_epochs", "mlp_batch", "crops", "student_max_lines", "kinds"):
+        elif key in ("mlp_epochs", "mlp_batch", "crops", "student_max_lines", "kinds", "fragments"):
             globals()[key.upper()] = int(value)
+        elif key == "fragment_share":
+            globals()["FRAGMENT_SHARE"] = float(value)
         elif key in PARAMS:
             PARAMS[key] = type(PARAMS[key])(value)
         else:
