@@ -276,6 +276,26 @@ def test_a_legacy_charset_declared_and_clean_is_believed() -> None:
     assert header.reason == "http-header"
 
 
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [("utf-16", "utf-16-le"), ("UTF-16LE", "utf-16-le"), ("utf-16be", "utf-16-be")],
+)
+def test_a_utf16_http_header_is_believed_without_a_bom(label: str, codec: str) -> None:
+    # WHATWG: the transport layer's UTF-16 label stands (a <meta> saying
+    # UTF-16 means UTF-8: the parser could read the tag, so it is not UTF-16).
+    html = "<html><body><p>中文正文内容，plain text.</p></body></html>"
+    decoded = zh_html.decode_html_counted(html.encode(codec), f"text/html; charset={label}")
+    assert (decoded.encoding, decoded.reason, decoded.text) == (codec, "http-header", html)
+    ascii_page = "<p>plain text page</p>"
+    decoded = zh_html.decode_html_counted(ascii_page.encode(codec), f"text/html; charset={label}")
+    assert decoded.text == ascii_page
+    meta = f"<meta charset={label}><p>中文正文内容</p>".encode()
+    assert zh_html.decode_html_counted(meta).encoding == "utf-8"
+    # A header that says UTF-16 over single-byte text (no NUL byte) is not believed.
+    plain = zh_html.decode_html_counted(ascii_page.encode(), f"text/html; charset={label}")
+    assert (plain.text, plain.reason) == (ascii_page, "utf-8")
+
+
 def test_json_output_says_which_encoding_and_why(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

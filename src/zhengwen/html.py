@@ -253,7 +253,10 @@ def decode_html_counted(data: bytes, content_type: str | None = None) -> Decoded
             # The mark picks the codec and stays in the text as U+FEFF, as a
             # scraper that decodes with the same codec keeps it.
             return decode_with(data, bom_codec, "bom")
-    declared = [(_codec(label), source) for label, source in _declared_labels(data, content_type)]
+    declared = [
+        (_codec(label, source == "http-header"), source)
+        for label, source in _declared_labels(data, content_type)
+    ]
     strong = [(name, source) for name, source in declared if name and name not in WEAK_LABELS]
     if not data.isascii() and is_utf8(data):
         # Legacy multi-byte text is next to never valid UTF-8, and a single-byte
@@ -263,6 +266,10 @@ def decode_html_counted(data: bytes, content_type: str | None = None) -> Decoded
         return decode_with(data, "utf-8", says_utf8[0] if says_utf8 else "utf-8")
     allowed_bad = max(1.0, MAX_BAD_PER_KB * len(data) / 1000)
     for name, source in dict.fromkeys(strong):
+        if name.startswith("utf-16") and b"\0" not in data:
+            # HTML in UTF-16 has its markup's high bytes 0: bytes with no NUL
+            # are not UTF-16, whatever the header says (they read without error).
+            continue
         decoded = decode_with(data, name, source)
         if decoded.replaced <= allowed_bad:
             return decoded
@@ -303,17 +310,18 @@ def _declared_labels(data: bytes, content_type: str | None) -> list[tuple[str, s
     return labels
 
 
-def _codec(label: str) -> str | None:
+def _codec(label: str, transport: bool = False) -> str | None:
     """Python's name for the codec a charset label means to browsers, or ``None``.
 
     Only labels of the WHATWG Encoding Standard count
-    (:func:`zhengwen.lexicon.charset_labels`); ``None`` too for a codec that
-    cannot read arbitrary bytes (:func:`zhengwen.io.check_encoding`).
+    (:func:`zhengwen.lexicon.charset_labels`; ``transport``: the label is an
+    HTTP header's); ``None`` too for a codec that cannot read arbitrary bytes
+    (:func:`zhengwen.io.check_encoding`).
     """
     from zhengwen.io import check_encoding
     from zhengwen.lexicon import charset_labels
 
-    name = charset_labels().get(label.strip().lower())
+    name = charset_labels(transport).get(label.strip().lower())
     if name is None:
         return None
     try:

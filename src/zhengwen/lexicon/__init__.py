@@ -126,12 +126,14 @@ def exact_index() -> dict[str, int]:
 
 
 @cache
-def charset_labels() -> dict[str, str]:
+def charset_labels(transport: bool = False) -> dict[str, str]:
     """The charset labels browsers know, to the Python codec each is read with.
 
     From ``whatwg_labels.txt``: ``@ codec`` opens a group of labels (one a
-    line, lower case), a label may name its own codec after it. A codec
-    Python does not know is an error at load time.
+    line, lower case), a label may name its own codec after it. With
+    ``transport``, the codecs an HTTP header's labels mean (``@ codec
+    transport``: UTF-16 labels are UTF-16 there, UTF-8 in a ``<meta>``). A
+    codec Python does not know is an error at load time.
     """
     import codecs
 
@@ -143,7 +145,9 @@ def charset_labels() -> dict[str, str]:
         if not fields:
             continue
         if fields[0] == "@":
-            group = codecs.lookup(fields[1]).name
+            if len(fields) not in (2, 3):
+                raise ValueError(f"whatwg_labels.txt: bad line {raw!r}")
+            group = codecs.lookup(fields[2] if transport and len(fields) == 3 else fields[1]).name
             continue
         if group is None or len(fields) > 2 or fields[0] != fields[0].lower():
             raise ValueError(f"whatwg_labels.txt: bad line {raw!r}")
