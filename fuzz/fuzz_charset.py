@@ -75,6 +75,9 @@ SEEDS = {
     "big5-as-big5": _seed("big5", "header", "<p>中文正文內容</p>".encode("big5")),
     "gbk-undeclared": _seed("", "none", CHINESE.encode("gbk")),
     "utf16-bom": _seed("utf-16", "none", codecs.BOM_UTF16_LE + CHINESE.encode("utf-16-le")),
+    "utf16-header-no-bom": _seed("utf-16", "header", CHINESE.encode("utf-16-le")),
+    "utf16be-header-no-bom": _seed("utf-16be", "header", CHINESE.encode("utf-16-be")),
+    "ascii-as-utf16-header": _seed("utf-16", "header", b"<p>plain text</p>"),
 }
 
 
