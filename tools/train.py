@@ -279,7 +279,7 @@ def transfer_set(train: list[Page]) -> list[Page]:
     on, where its beliefs carry what it learned rather than the gold labels.
     """
     rng = np.random.default_rng(SEED)
-    pool = with_body_only(train)
+    pool = with_augmented(train)
     for page in train:
         n = len(page.lines)
         for _ in range(CROPS if n >= 20 else 0):
@@ -374,7 +374,7 @@ def fit(xs: list[np.ndarray], pages: Sequence[Page], rounds: int):
     return lgb.train(PARAMS, lgb.Dataset(x, y, weight=w), num_boost_round=rounds)
 
 
-def with_body_only(pages: Sequence[Page]) -> list[Page]:
+def with_augmented(pages: Sequence[Page]) -> list[Page]:
     """``pages``, each page's body alone (``body_only``) and its broken-up copies
     (``fragmented``): the augmented pages every model is fitted on."""
     out = list(pages) + [body_only(p) for p in pages if "body" in p.labels]
@@ -428,7 +428,7 @@ KINDS = True  # give those lines the kind a model of the other pages believes (-
 
 def kinds_model(pages: Sequence[Page]) -> lgb.Booster | None:
     """A pass-one model of the pages whose junk kinds are known (not ``SILVER``), or None."""
-    known = with_body_only([p for p in pages if p.folder != SILVER])
+    known = with_augmented([p for p in pages if p.folder != SILVER])
     return fit([p.x1 for p in known], known, ROUNDS[0]) if KINDS and known else None
 
 
@@ -491,7 +491,7 @@ def oof_pass1(pages: Sequence[Page], k: int) -> list[np.ndarray]:
 
 def fit_both(train: list[Page], k: int) -> tuple[lgb.Booster, lgb.Booster]:
     """Both passes on ``train``; pass two learns from out-of-fold pass-one beliefs."""
-    augmented = with_body_only(with_kinds(train, kinds_model(train)))
+    augmented = with_augmented(with_kinds(train, kinds_model(train)))
     inner = oof_pass1(augmented, k)
     m1 = fit([p.x1 for p in augmented], augmented, ROUNDS[0])
     m2 = fit([x2(p, pr) for p, pr in zip(augmented, inner)], augmented, ROUNDS[1])
@@ -545,7 +545,7 @@ def fold_models(pages: Sequence[Page], k: int) -> list[tuple[list[int], tuple]]:
         """The pages outside folds ``excluded``, the silver ones' kinds from those pages,
         and the body of each alone."""
         kept = [p for i, p in enumerate(pages) if fold_of[i] not in excluded]
-        return with_body_only(with_kinds(kept, kinds_model(kept)))
+        return with_augmented(with_kinds(kept, kinds_model(kept)))
 
     t0 = time.time()
     pair = {}
