@@ -42,6 +42,8 @@ PUNCTUATION = "，。！？；：、“”（）《》【】,.!?;:()[]|>·—-�
 RATIO_LIMIT = 12.0
 """The largest time ratio for ten times the input that still counts as linear
 (10, plus room for timing noise and cache effects)."""
+ROUNDS = 5
+"""Rounds of two calls at s and one at 10·s, taken in turn: the best of each is kept."""
 
 
 def long_line(n: int) -> str:
@@ -162,12 +164,12 @@ def main() -> None:
         small, large = case.make(s), case.make(10 * s)
         row = []
         for collector in (True, False):
-            # Best of six at s and of three at 10·s, taken in turn (two at s, one at
-            # 10·s, three times over) so that a slower spell of the machine falls on
+            # Best of ten at s and of five at 10·s, taken in turn (two at s, one at
+            # 10·s, five times over) so that a slower spell of the machine falls on
             # both: on a shared machine one call in a few is slowed by other work,
             # and the first call on a big page pays once for memory not yet touched.
             t1, t10 = float("inf"), float("inf")
-            for _ in range(3):
+            for _ in range(ROUNDS):
                 t1 = min(t1, timed(small, collector), timed(small, collector))
                 t10 = min(t10, timed(large, collector))
             row.append((t1, t10, t10 / t1))

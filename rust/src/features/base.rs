@@ -27,6 +27,13 @@ const MIN_INLINE_WORD: usize = 2;
 const HEAD_LINES: usize = 3;
 /// Characters a line needs before its echo at the head counts.
 const MIN_ECHO_CHARS: usize = 5;
+/// A longer page gives its size inputs (`n_lines`, `page_han`, `dup_count`)
+/// as a page of this many lines with the same mix would: the labelled pages
+/// have at most 1,745 lines, and networks extrapolate from inputs 100 times
+/// beyond that as they please (one-character pages of 25,600 and 256,000
+/// lines were read differently; docs/reliability.md). No labelled page is
+/// this long, so no fitted or measured figure depends on it.
+pub const SIZE_LINES: usize = 2048;
 /// Han characters that, with [`PROSE_PUNCT`], make a line prose.
 pub const PROSE_HAN: f64 = 15.0;
 /// Share of sentence and clause marks among a prose line's characters.
@@ -466,6 +473,8 @@ impl BaseFacts {
         let n = page.len();
         // Where the line sits on the page.
         let denominator = n.saturating_sub(1).max(1) as f64;
+        // 1 up to SIZE_LINES lines: the values below are then the counts themselves.
+        let shrink = (SIZE_LINES as f64 / n as f64).min(1.0);
         for i in a..b {
             let row = x.row_mut(i - a);
             let safe = row[col::CHARS].max(1.0);
@@ -473,14 +482,16 @@ impl BaseFacts {
                 let c = layout.lex_cover(kind);
                 row[c] = (row[c] / safe).min(1.0);
             }
-            row[layout.dup_count()] = f64::from(self.dup[i]);
+            // A line met once stays at 1: only its repeats shrink.
+            let dup = f64::from(self.dup[i]);
+            row[layout.dup_count()] = 1.0 + (dup - 1.0) * shrink;
             row[layout.head_echo()] = f64::from(self.echo[i]);
             row[layout.prose_overlap()] = self.overlap[i];
             let han = row[col::HAN];
             row[layout.position()] = i as f64 / denominator;
             row[layout.han_before()] = self.before[i] / self.total_han.max(1.0);
-            row[layout.n_lines()] = n as f64;
-            row[layout.page_han()] = self.total_han;
+            row[layout.n_lines()] = n.min(SIZE_LINES) as f64;
+            row[layout.page_han()] = self.total_han * shrink;
             row[layout.han_rank()] = han / self.max_han.max(1.0);
         }
     }

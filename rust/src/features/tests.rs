@@ -154,6 +154,39 @@ fn one_char_lines_and_repeats() {
 }
 
 #[test]
+fn a_page_beyond_size_lines_gives_the_size_inputs_of_one_that_long() {
+    let f = featurizer();
+    let l = &f.layout;
+    // Eight distinct lines of two Han characters, cycled: the same mix at any length.
+    let cycle: Vec<Vec<u8>> = (0..8u32)
+        .map(|k| format!("{}字", char::from_u32(0x4E00 + k).unwrap()).into_bytes())
+        .collect();
+    let size = |n: usize| {
+        let lines: Vec<&[u8]> = (0..n).map(|i| cycle[i % 8].as_slice()).collect();
+        let (out, _) = features(&f, &lines);
+        (out[l.n_lines()], out[l.page_han()], out[l.dup_count()])
+    };
+    let most = base::SIZE_LINES as f64;
+    // Up to SIZE_LINES lines, the counts themselves.
+    assert_eq!(size(base::SIZE_LINES), (most, 2.0 * most, most / 8.0));
+    // Beyond, a page of SIZE_LINES lines with the same mix: a repeat shrinks,
+    // a line met once stays at 1.
+    for n in [2 * base::SIZE_LINES, 16 * base::SIZE_LINES] {
+        let (lines, han, dup) = size(n);
+        assert_eq!((lines, han), (most, 2.0 * most), "{n} lines");
+        let shrink = base::SIZE_LINES as f64 / n as f64;
+        assert_eq!(dup, 1.0 + (n / 8 - 1) as f64 * shrink, "{n} lines");
+        assert!((dup - most / 8.0).abs() < 1.0, "{n} lines: {dup}");
+    }
+    let mut once: Vec<&[u8]> = (0..3 * base::SIZE_LINES)
+        .map(|i| cycle[i % 8].as_slice())
+        .collect();
+    once.push("独一无二".as_bytes());
+    let (out, cols) = features(&f, &once);
+    assert_eq!(out[3 * base::SIZE_LINES * cols + l.dup_count()], 1.0);
+}
+
+#[test]
 fn html_columns_and_spaces_python_splits_on() {
     let f = featurizer();
     let page = Page::new(["首页".as_bytes(), "正文标题".as_bytes()]);
