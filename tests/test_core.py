@@ -272,6 +272,37 @@ def test_text_path_does_not_import_what_a_page_does_not_need() -> None:
     assert out.stderr.strip() == "[]"
 
 
+@pytest.mark.parametrize("mode", ["--jsonl", "--warc"])
+def test_batch_commands_import_numpy_only_for_site_templates(
+    tmp_path: Path, seed_text: str, mode: str
+) -> None:
+    # Workers are forked from the command's process: what it imports, each
+    # worker has, and numpy is most of a batch's start-up (-j 2 over -j 1).
+    import json
+    import subprocess
+    import sys
+
+    from corpus_files import conversion_record, write_archive
+
+    if mode == "--jsonl":
+        data = tmp_path / "in.jsonl"
+        data.write_text(json.dumps({"id": "a", "text": seed_text}) + "\n", encoding="utf-8")
+    else:
+        data = write_archive(
+            tmp_path / "in.warc", [conversion_record(1, "https://example.cn/a", seed_text, "zho")]
+        )
+    out = tmp_path / "out.jsonl"
+    argv = [mode, str(data), "-j", "2", "-q", "--no-progress", "-o", str(out)]
+    code = (
+        "import sys, zhengwen.cli\n"
+        f"status = zhengwen.cli.main({argv!r})\n"
+        "print(status, 'numpy' in sys.modules, file=sys.stderr)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stderr.split()[-2:] == ["0", "False"]
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+
+
 def test_lines_made_in_the_core_are_the_dataclass_s_own() -> None:
     # core._extract builds each page's Line objects in the core (a frozen
     # dataclass's __init__ is slow): they must be what Line(...) makes.

@@ -620,8 +620,6 @@ def _main_jsonl(
     progress: bool,
     stats: Stats,
 ) -> int:
-    from zhengwen.site import SiteTemplates  # numpy: only with --site-template
-
     config = RecordConfig(
         options=options,
         text_field=args.text_field,
@@ -632,6 +630,8 @@ def _main_jsonl(
         max_record_lines=args.max_record_lines,
     )
     if args.site_template:
+        from zhengwen.site import SiteTemplates  # numpy: only with --site-template
+
         config = dataclasses.replace(
             config,
             templates=SiteTemplates(),
@@ -692,8 +692,6 @@ def _main_warc(
     progress: bool,
     stats: Stats,
 ) -> int:
-    from zhengwen.site import SiteTemplates  # numpy: only with --site-template
-
     config = ArchiveConfig(
         options=options,
         lang=args.lang,
@@ -703,6 +701,8 @@ def _main_warc(
         max_record_bytes=args.max_record_bytes,
     )
     if args.site_template:
+        from zhengwen.site import SiteTemplates  # numpy: only with --site-template
+
         templates = SiteTemplates()
         unkeyed = learn_archives(inputs, args.lang, templates, progress, args.max_record_bytes)
         stats.sites = site_summary(templates, unkeyed)
