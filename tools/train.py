@@ -110,6 +110,25 @@ class Page:
     folder: str = "dev"  # the eval folder the page comes from (SETS), "seed" for the seed
 
 
+def folded_lines(lines: Sequence[str]) -> list[str]:
+    """Lines as the features read them (``feature_text`` at the default length)."""
+    return [feature_text(s, DEFAULT.max_line_chars) for s in lines]
+
+
+def made_page(
+    name: str,
+    site: str,
+    lines: list[str],
+    labels: list[str],
+    markup: Markup | None = None,
+    folder: str = "dev",
+    folded: list[str] | None = None,
+) -> Page:
+    """A page with its features computed from its lines (``folded``, when already at hand)."""
+    folded = folded_lines(lines) if folded is None else folded
+    return Page(name, site, lines, labels, page_features(folded, markup), markup, folder)
+
+
 def read_page(
     path: Path, name: str, site: str, html: Path | None = None, folder: str = "dev"
 ) -> Page:
@@ -124,9 +143,9 @@ def read_page(
             label, _, text = row.partition("\t")
             labels.append(label)
             lines.append(text)
-    folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
+    folded = folded_lines(lines)
     markup = None if html is None else aligned_markup(html.read_bytes(), folded)
-    return Page(name, site, lines, labels, page_features(folded, markup), markup, folder)
+    return made_page(name, site, lines, labels, markup, folder, folded)
 
 
 def aligned_markup(data: bytes, folded: list[str]) -> Markup:
@@ -136,7 +155,7 @@ def aligned_markup(data: bytes, folded: list[str]) -> Markup:
     from zhengwen.html import html_to_page
 
     page = html_to_page(data)
-    ours = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
+    ours = folded_lines(page.lines)
     link = [0] * len(folded)
     block = [""] * len(folded)
     matcher = difflib.SequenceMatcher(None, ours, folded, autojunk=False)
@@ -296,10 +315,9 @@ def transfer_set(train: list[Page]) -> list[Page]:
 def sub_page(page: Page, rows: list[int], suffix: str) -> Page:
     """The lines ``rows`` of a page read as a page of their own."""
     lines = [page.lines[i] for i in rows]
-    folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
     markup = None if page.markup is None else page.markup.subset(rows)
     labels = [page.labels[i] for i in rows]
-    return Page(page.name + suffix, page.site, lines, labels, page_features(folded, markup), markup)
+    return made_page(page.name + suffix, page.site, lines, labels, markup, page.folder)
 
 
 UNLABELED: list[Page] = []  # filled by main() for --model distilled (text path only)
@@ -314,9 +332,8 @@ def load_unlabeled(root: Path) -> list[Page]:
     pages = []
     for path in sorted(root.glob("*/*.txt")):
         lines = path.read_text(encoding="utf-8").split("\n")
-        folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
         site = "163" if path.parent.name == "163.com" else path.stem.split("-")[1]
-        pages.append(Page(path.stem + "+unlabeled", site, lines, [], page_features(folded)))
+        pages.append(made_page(path.stem + "+unlabeled", site, lines, []))
     return pages
 
 
@@ -416,10 +433,7 @@ def fragmented(page: Page, k: int) -> Page:
         parts = [part for part in parts if part]
         lines.extend(parts)
         labels.extend([label] * len(parts))
-    folded = [feature_text(s, DEFAULT.max_line_chars) for s in lines]
-    return Page(
-        f"{page.name}+frag{k}", page.site, lines, labels, page_features(folded), None, page.folder
-    )
+    return made_page(f"{page.name}+frag{k}", page.site, lines, labels, None, page.folder)
 
 
 SILVER = "train"  # the eval folder whose junk lines are all "other": their kind is unknown
@@ -655,7 +669,7 @@ def candidate_lines(
     page: Page, p: np.ndarray
 ) -> tuple[list[str], np.ndarray, list[bool], list[int]]:
     """A page's folded lines, title beliefs, body lines and candidates, as decode has them."""
-    folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
+    folded = folded_lines(page.lines)
     belief = decode.title_belief(p, decode.never_headline(page.x1, folded))
     body = [bool(v >= DEFAULT.threshold) for v in p[:, decode.BODY]]
     return folded, belief, body, headline.candidates(belief)
@@ -723,7 +737,7 @@ def decide(
     with_template: bool = False,
 ) -> list[str]:
     """The package's own decision step (``zhengwen.decode.decide``), for CV scoring."""
-    folded = [feature_text(s, DEFAULT.max_line_chars) for s in page.lines]
+    folded = folded_lines(page.lines)
     shares = np.asarray(TEMPLATES[page.name]) if with_template else None
     decision = decode.decide(folded, DEFAULT.threshold, models, shares, page.markup, ranker)
     return [lab.value for lab in decision.labels]
