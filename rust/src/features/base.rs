@@ -348,12 +348,12 @@ pub(crate) struct BaseFacts {
 }
 
 impl BaseFacts {
-    /// The facts of `page`. The per-line pass writes each line's row into
-    /// `rows` when given (the whole page, zeros), so that [`BaseFacts::rows`]
-    /// need not repeat it. Without `rows`, `each` gets every line's row in
-    /// turn, with the columns a line's context reads (its own counts, ends
-    /// and lexicon hits, its date cover and pattern flags) as
-    /// [`BaseFacts::rows`] gives them; the page-wide ones are not yet known.
+    /// The facts of `page`. The per-line pass makes each line's own columns
+    /// (its counts, ends and lexicon hits, its date cover and pattern flags)
+    /// as [`BaseFacts::rows`] gives them, and hands the row to `each` (the
+    /// context's running sums read only these; the page-wide columns are not
+    /// yet known). With `rows` (the whole page, zeros) each row is made in
+    /// place and kept, so that [`BaseFacts::rows`] need not make it again.
     pub(crate) fn new(
         table: &ClassTable,
         lexicon: &Lexicon,
@@ -396,20 +396,18 @@ impl BaseFacts {
         // One pass over the characters: class counts, ends, Han pairs.
         let (mut total_han, mut max_han) = (0.0, f64::MIN);
         for (i, line) in page.lines().enumerate() {
-            let (row, own) = match rows.as_deref_mut() {
-                Some(x) => (x.row_mut(i), false),
+            let row = match rows.as_deref_mut() {
+                Some(x) => x.row_mut(i),
                 None => {
                     scratch.fill(0.0);
-                    (&mut scratch[..], true)
+                    &mut scratch[..]
                 }
             };
             let summary = line_columns(table, lexicon, layout, line, row, |a, b| {
                 keys.push(a, b, i);
             });
-            if own {
-                own_columns(row, date[i], flags[i]);
-                each(row);
-            }
+            own_columns(row, date[i], flags[i]);
+            each(row);
             prose.push(summary.prose);
             lengths.push(summary.chars);
             before.push(total_han);
@@ -431,7 +429,7 @@ impl BaseFacts {
 
     /// Fills the base columns of lines `range` into `x` (row 0 is line
     /// `range.start`), zeros on entry unless `line_pass_done`: the rows
-    /// [`BaseFacts::new`] already wrote.
+    /// [`BaseFacts::new`] already wrote, own columns and all.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn rows(
         &self,
@@ -447,12 +445,12 @@ impl BaseFacts {
         if a >= b {
             return;
         }
-        for i in a..b {
-            let row = x.row_mut(i - a);
-            if !line_pass_done {
+        if !line_pass_done {
+            for i in a..b {
+                let row = x.row_mut(i - a);
                 line_columns(table, lexicon, layout, page.line(i), row, |_, _| {});
+                own_columns(row, self.date[i], self.flags[i]);
             }
-            own_columns(row, self.date[i], self.flags[i]);
         }
         // Lexicon words anywhere in a line: one scan for all kinds at once. No
         // word holds a newline, so the lines alone find what the page finds.

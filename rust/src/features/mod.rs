@@ -258,6 +258,8 @@ impl Featurizer {
     pub fn fill(&self, page: &Page, markup: Option<&Markup>, out: &mut [f64], cols: usize) {
         let n = page.len();
         let mut x = Matrix::new(out, cols);
+        let mut context =
+            (cols >= self.layout.n_all()).then(|| context::ContextFacts::with_capacity(n));
         let facts = base::BaseFacts::new(
             &self.table,
             &self.lexicon,
@@ -265,7 +267,11 @@ impl Featurizer {
             &self.layout,
             page,
             Some(&mut x),
-            |_| {},
+            |row| {
+                if let Some(c) = context.as_mut() {
+                    c.push(&self.layout, row);
+                }
+            },
         );
         facts.rows(
             &self.table,
@@ -276,11 +282,7 @@ impl Featurizer {
             &mut x,
             true,
         );
-        if cols >= self.layout.n_all() {
-            let mut context = context::ContextFacts::with_capacity(n);
-            for i in 0..n {
-                context.push(&self.layout, x.row(i));
-            }
+        if let Some(context) = context {
             context.rows(&self.layout, 0..n, &mut x);
         }
         if let Some(markup) = markup {
