@@ -100,3 +100,20 @@ def test_white_space_is_unicode_white_space() -> None:
         if (ours.match(chr(c)) is None) != (theirs.match(chr(c)) is None)
     ]
     assert differ == []
+
+
+def test_the_white_space_pattern_is_the_white_space_class() -> None:
+    # Every code point: ``WHITE_SPACE_CHAR`` (``\s`` less U+001C..U+001F, cheap to
+    # compile) matches exactly the characters of ``[WHITE_SPACE]`` (Unicode's White_Space).
+    import re
+
+    from zhengwen.normalize import WHITE_SPACE, WHITE_SPACE_CHAR
+
+    listed, spelled = re.compile(f"[{WHITE_SPACE}]"), re.compile(WHITE_SPACE_CHAR)
+    differ = [
+        hex(c)
+        for c in range(0x110000)
+        if (listed.fullmatch(chr(c)) is None) != (spelled.fullmatch(chr(c)) is None)
+    ]
+    assert differ == []
+    assert spelled.fullmatch("\u3000") and not spelled.fullmatch("\x1c")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from zhengwen import lexicon
 from zhengwen.model import Label, Line
-from zhengwen.normalize import WHITE_SPACE, decoded
+from zhengwen.normalize import WHITE_SPACE, WHITE_SPACE_CHAR, decoded
 
 NEAR_TITLE = 6  # lines after the title searched for a date when no meta line has one
 MAX_VALUE_CHARS = 30  # a source or name list longer than this is prose, not a value
@@ -23,11 +23,11 @@ MAX_NAME_CHARS = 12
 
 # The standard library's ``re``: its ``\d`` is what ``int`` reads (a digit of a
 # newer Unicode than Python's, which the ``regex`` module matched, made
-# ``int`` raise); ``\s`` is spelled out as Unicode's White_Space (``_S``).
-_S = f"[{WHITE_SPACE}]"
+# ``int`` raise); ``\s`` is Unicode's White_Space (``_S``, one character).
+_S = WHITE_SPACE_CHAR
 _DATE = re.compile(
     rf"(?<!\d)((?:19|20)\d\d){_S}*[-/.年]{_S}*(\d{{1,2}}){_S}*[-/.月]{_S}*(\d{{1,2}})(?!\d){_S}*日?"
-    rf"(?:[T{WHITE_SPACE}]*(\d{{1,2}})[:：](\d{{2}})(?:[:：](\d{{2}}))?)?"
+    rf"(?:(?:T|{_S})*(\d{{1,2}})[:：](\d{{2}})(?:[:：](\d{{2}}))?)?"
 )
 _KEY_END = rf"{_S}*[:：︰]?{_S}*"
 _SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|信息来源|本文来源|本文來源)" + _KEY_END)
@@ -39,12 +39,14 @@ _AUTHOR = re.compile(
     rf"(?:作者|记者|記者|撰文|撰稿|采写|採寫|文){_S}*[:：︰/／]{_S}*(?:记者|記者)?{_S}*"
     rf"|(?:记者|記者|作者){_S}*"
 )
-# What ends a value: another key, a bracket, a separator, a date.
+# What ends a value: another key, a bracket, a separator, a date. Searched for
+# at every position of a value: its White_Space stays a class, which lets the
+# search skip to the characters that can start a match (compiled once, 2 ms).
 _VALUE_END = re.compile(
-    rf"{_S}{{2,}}|[|｜丨·•/／]|[（(【\[]|(?:来源|來源|作者|记者|記者|编辑|編輯|责任编辑|責任編輯"
+    rf"[{WHITE_SPACE}]{{2,}}|[|｜丨·•/／]|[（(【\[]|(?:来源|來源|作者|记者|記者|编辑|編輯|责任编辑|責任編輯"
     rf"|时间|時間|发布|發布|日期|浏览|瀏覽|阅读|閱讀|字号|字號){_S}*[:：]|(?:19|20)\d\d[-/.年]"
 )
-_NAME_SPLIT = re.compile(rf"[{WHITE_SPACE}、，,;；]+")
+_NAME_SPLIT = re.compile(rf"(?:[、，,;；]|{_S})+")
 _NAME_TRIM = "　 ：:·-—()（）[]【】<>《》\"'“”"
 
 
