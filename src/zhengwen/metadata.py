@@ -23,7 +23,7 @@ MAX_NAME_CHARS = 12
 
 # The standard library's ``re``: its ``\d`` is what ``int`` reads (a digit of a
 # newer Unicode than Python's, which the ``regex`` module matched, made
-# ``int`` raise); ``\s`` is Unicode's White_Space (``_S``, one character).
+# ``int`` raise); White_Space is ``_S``, one character (``\s`` less U+001C..U+001F).
 _S = WHITE_SPACE_CHAR
 _DATE = re.compile(
     rf"(?<!\d)((?:19|20)\d\d){_S}*[-/.年]{_S}*(\d{{1,2}}){_S}*[-/.月]{_S}*(\d{{1,2}})(?!\d){_S}*日?"
