@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -78,38 +79,45 @@ def times() -> None:
         )
 
 
-def reads() -> None:
-    """Lines read a non-blank page line by ``decode.decide``, for one-character pages.
+def readings(text: str) -> list[int]:
+    """The lines each reading of ``decode.decide`` reads on page ``text``: the page's
+    non-blank lines, then its body alone until stable.
 
-    The shipped models behind a wrapper, so that ``decide`` calls back into
-    Python for each reading (the page, then its body alone until stable) and
-    each reading's lines can be counted.
+    The shipped models go behind a wrapper, so that ``decide`` calls back into
+    Python for each reading and its lines can be counted.
     """
     from zhengwen import core, decode
     from zhengwen.normalize import feature_text, split_lines
 
     class Counted:
-        def __init__(self, model: object) -> None:
-            self.model, self.classes = model, model.classes  # type: ignore[attr-defined]
+        def __init__(self, model: Any) -> None:
+            self.model, self.classes = model, model.classes
 
-        def predict(self, x: object) -> object:
-            return self.model.predict(x)  # type: ignore[attr-defined]
+        def predict(self, x: Any) -> Any:
+            return self.model.predict(x)
 
-    models = tuple(Counted(m) for m in core._models())
     counts: list[int] = []
     page_features = decode.page_features
 
-    def counted(lines: list[str], facts: object = None) -> object:
+    def counted(lines: list[str], facts: Any = None) -> Any:
         counts.append(len(lines))
-        return page_features(lines, facts)  # type: ignore[arg-type]
+        return page_features(lines, facts)
 
+    folded = [feature_text(line, 100) for line in split_lines(text)]
     decode.page_features = counted  # type: ignore[assignment]
+    try:
+        decode.decide(folded, 0.5, [Counted(m) for m in core._models()])
+    finally:
+        decode.page_features = page_features  # type: ignore[assignment]
+    return counts
+
+
+def reads() -> None:
+    """Lines read a non-blank page line by ``decode.decide``, for one-character pages."""
     for n in TIME_SIZES[:-1]:
-        folded = [feature_text(line, 100) for line in split_lines(one_char_lines(n))]
-        counts.clear()
-        decode.decide(folded, 0.5, models)
+        counts = readings(one_char_lines(n))
         shown = " + ".join(f"{c:,}" for c in counts)
-        print(f"{n:>9,} lines: {sum(counts) / sum(1 for f in folded if f):.2f}x ({shown})")
+        print(f"{n:>9,} lines: {sum(counts) / counts[0]:.2f}x ({shown})")
 
 
 BLOCK_SIZES = (4_096, 6_400, 8_000, 8_400, 12_800, 25_600, 64_000)

@@ -7,10 +7,10 @@ counting the characters it may reach at size s and 10·s.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+import bench_modules
 from zhengwen import html as zh_html
 from zhengwen.cli import main
 from zhengwen.html import html_to_page
@@ -488,36 +488,13 @@ def test_prose_overlap_equals_the_unique_based_grouping() -> None:
 
 
 @pytest.mark.parametrize("n", [12_800, 51_200])
-def test_one_character_pages_are_read_once_at_any_length(
-    monkeypatch: pytest.MonkeyPatch, n: int
-) -> None:
+def test_one_character_pages_are_read_once_at_any_length(n: int) -> None:
     """A page far longer than any trained on gives the networks the size inputs of
     a page of ``SIZE_LINES`` lines, so its length alone does not change how often
     it is read: these pages were read 1.15 and 1.09 times, and 102,400 lines 1.29."""
-    from zhengwen import core, decode
-    from zhengwen.normalize import feature_text, split_lines
-
-    class Model:
-        """A shipped model behind a wrapper, so that ``decide`` reads through Python."""
-
-        def __init__(self, model: Any) -> None:
-            self.model, self.classes = model, model.classes
-
-        def predict(self, x: Any) -> Any:
-            return self.model.predict(x)
-
-    counts: list[int] = []
-    page_features = decode.page_features
-
-    def counted(lines: list[str], markup: Any = None) -> Any:
-        counts.append(len(lines))
-        return page_features(lines, markup)
-
-    monkeypatch.setattr(decode, "page_features", counted)
+    line_cost = bench_modules.load("line_cost")
     text = "\n".join("的a1，。 中"[i % 7] for i in range(n))
-    folded = [feature_text(line, 100) for line in split_lines(text)]
-    decode.decide(folded, 0.5, [Model(m) for m in core._models()])
-    assert counts == [sum(1 for f in folded if f)]
+    assert len(line_cost.readings(text)) == 1
 
 
 # --------------------------------------------------------------------------- 2: memory a line
