@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+pub mod binned;
 pub mod decode;
 pub mod engine;
 pub mod features;

@@ -22,6 +22,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyByteArray;
 use serde::Deserialize;
 
+use crate::binned::{BinnedTrees, TreeView};
+
 /// The format tag of a network file.
 pub const MLP_FORMAT: &str = "zhengwen-mlp/1";
 /// The format tag of a tree-ensemble file.
@@ -581,6 +583,9 @@ pub struct Ensemble {
     /// Trees `class_start[k]..class_start[k + 1]` are class `k`'s, in file order.
     class_start: Vec<usize>,
     base: Vec<f64>,
+    /// The same trees complete and over binned inputs, walked instead when
+    /// they fit that layout (as shallow trees as `tools/train.py` grows do).
+    binned: Option<Box<BinnedTrees>>,
 }
 
 #[derive(Deserialize)]
@@ -765,6 +770,20 @@ impl Ensemble {
         for k in 0..n_classes {
             class_start[k + 1] += class_start[k];
         }
+        let views: Vec<TreeView<'_>> = order
+            .iter()
+            .map(|&t| {
+                let tree = &checked[t];
+                TreeView {
+                    feature: &tree.feature,
+                    threshold: &tree.threshold,
+                    left: &tree.left,
+                    right: &tree.right,
+                    value: &tree.value,
+                }
+            })
+            .collect();
+        let binned = BinnedTrees::new(&views, data.features.len(), depth).map(Box::new);
         Ok(Ensemble {
             classes: data.classes,
             features: data.features,
@@ -776,6 +795,7 @@ impl Ensemble {
             steps,
             class_start,
             base,
+            binned,
         })
     }
 
@@ -787,6 +807,39 @@ impl Ensemble {
     /// equal to the last bit. (numpy sums a block of a single row pairwise
     /// instead; there the two differ within rounding.)
     pub fn raw_into(&self, x: &[f64], out: &mut [f64]) {
+        if let Some(binned) = &self.binned {
+            return self.raw_binned_into(binned, x, out);
+        }
+        self.raw_walked_into(x, out);
+    }
+
+    /// [`Ensemble::raw_into`] through the complete trees over binned inputs.
+    fn raw_binned_into(&self, binned: &BinnedTrees, x: &[f64], out: &mut [f64]) {
+        let width = self.features.len();
+        let k = self.classes.len();
+        let mut acc = [0.0f64; TREE_ROW_BLOCK];
+        let mut bins = vec![[0u16; TREE_ROW_BLOCK]; width.max(1)];
+        let rows = out.len() / k;
+        for start in (0..rows).step_by(TREE_ROW_BLOCK) {
+            let n = TREE_ROW_BLOCK.min(rows - start);
+            if width > 0 {
+                let xb = &x[start * width..(start + n) * width];
+                binned.bin_block(xb, width, &mut bins);
+            }
+            let ob = &mut out[start * k..(start + n) * k];
+            for c in 0..k {
+                acc.fill(0.0);
+                let trees = self.class_start[c]..self.class_start[c + 1];
+                binned.add_leaves(trees, &bins, &mut acc, n);
+                for (r, &a) in acc[..n].iter().enumerate() {
+                    ob[r * k + c] = self.base[c] + a;
+                }
+            }
+        }
+    }
+
+    /// [`Ensemble::raw_into`] by the node arrays, for trees of any depth.
+    fn raw_walked_into(&self, x: &[f64], out: &mut [f64]) {
         let width = self.features.len();
         let k = self.classes.len();
         let mut node = [0u32; TREE_ROW_BLOCK];
@@ -1246,5 +1299,142 @@ mod tests {
             Vec::<f64>::new()
         );
         assert!(doubles(&[0u8; 7]).is_err());
+    }
+
+    /// A small deterministic generator (splitmix64) for the random trees.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// The few values thresholds and inputs are drawn from, so that inputs
+    /// often equal a threshold; and the odd ones.
+    const GRID: [f64; 9] = [-2.0, -0.5, -0.0, 0.0, 0.25, 1.0, 3.0, 1e9, f64::INFINITY];
+
+    /// A random tree in the file's pre-order form with `leaves` leaves.
+    fn random_tree(rng: &mut Rng, class: usize, leaves: usize, features: usize) -> String {
+        fn grow(rng: &mut Rng, leaves: usize, features: usize, t: &mut [Vec<String>; 5]) -> i64 {
+            if leaves == 1 {
+                t[4].push(format!("{}", rng.below(1000) as f64 / 7.0 - 50.0));
+                return -(t[4].len() as i64);
+            }
+            let i = t[0].len();
+            t[0].push(rng.below(features).to_string());
+            t[1].push(format!("{:?}", GRID[rng.below(GRID.len() - 1)]));
+            t[2].push(String::new());
+            t[3].push(String::new());
+            let left = 1 + rng.below(leaves - 1);
+            let l = grow(rng, left, features, t);
+            let r = grow(rng, leaves - left, features, t);
+            (t[2][i], t[3][i]) = (l.to_string(), r.to_string());
+            i as i64
+        }
+        let mut t: [Vec<String>; 5] = Default::default();
+        grow(rng, leaves, features, &mut t);
+        let [feature, threshold, left, right, value] = t.map(|v| v.join(","));
+        format!(
+            r#"{{"class":{class},"depth":{leaves},"feature":[{feature}],"threshold":[{threshold}],
+                "left":[{left}],"right":[{right}],"value":[{value}]}}"#
+        )
+    }
+
+    fn random_ensemble(rng: &mut Rng, most_leaves: usize, depth: Option<usize>) -> String {
+        let trees: Vec<String> = (0..60)
+            .map(|t| {
+                let leaves = 1 + rng.below(most_leaves);
+                random_tree(rng, t % 3, leaves, 5)
+            })
+            .collect();
+        let mut text = format!(
+            r#"{{"format":"{TREES_FORMAT}","classes":["a","b","c"],
+                "features":["f0","f1","f2","f3","f4"],"trees":[{}]}}"#,
+            trees.join(",")
+        );
+        if let Some(d) = depth {
+            // Every tree declares `d`: deeper nodes are cut to leaves of value 0.
+            text = text.replace(r#""depth":"#, &format!(r#""depth":{d},"old":"#));
+        }
+        text
+    }
+
+    /// Rows of random inputs from the grid, a few NaN.
+    fn random_rows(rng: &mut Rng, rows: usize) -> Vec<f64> {
+        (0..rows * 5)
+            .map(|_| match rng.below(12) {
+                0 => f64::NAN,
+                1 => -f64::INFINITY,
+                k => GRID[k % GRID.len()] + if rng.below(2) == 0 { 0.0 } else { 1e-9 },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn binned_trees_give_the_walks_sums_to_the_last_bit() {
+        let mut rng = Rng(7);
+        for (most_leaves, depth) in [(16, None), (32, None), (64, None), (40, Some(3))] {
+            let model =
+                Ensemble::from_json(&random_ensemble(&mut rng, most_leaves, depth)).unwrap();
+            assert!(
+                model.binned.is_some(),
+                "{most_leaves} leaves fit the layout"
+            );
+            // Blocks of 64 rows and a part of one.
+            let x = random_rows(&mut rng, 150);
+            let (mut binned, mut walked) = (vec![0.0; 450], vec![0.0; 450]);
+            model.raw_into(&x, &mut binned);
+            model.raw_walked_into(&x, &mut walked);
+            let bits = |v: &[f64]| v.iter().map(|a| a.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&binned),
+                bits(&walked),
+                "{most_leaves} leaves, depth {depth:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn trees_beyond_the_binned_layout_are_walked() {
+        let mut rng = Rng(11);
+        let big = random_tree(&mut rng, 0, 65, 5);
+        let text = random_ensemble(&mut rng, 8, None)
+            .replace(r#""trees":["#, &format!(r#""trees":[{big},"#));
+        let model = Ensemble::from_json(&text).unwrap();
+        assert!(model.binned.is_none(), "65 leaves do not fit a 64-bit mask");
+        let x = random_rows(&mut rng, 10);
+        let mut raw = vec![0.0; 30];
+        model.raw_into(&x, &mut raw);
+        assert!(raw.iter().all(|v| v.is_finite()));
+        // A chain far deeper than any mask: refused by the layout, not recursed into.
+        let deep = 10_000;
+        let chain = format!(
+            r#"{{"class":0,"depth":{deep},"feature":[{}],"threshold":[{}],"left":[{}],"right":[{}],"value":[{}]}}"#,
+            vec!["0"; deep].join(","),
+            vec!["0.5"; deep].join(","),
+            (1..=deep)
+                .map(|i| if i < deep { i.to_string() } else { "-1".into() })
+                .collect::<Vec<_>>()
+                .join(","),
+            (0..deep)
+                .map(|i| (-2 - i as i64).to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            vec!["1.0"; deep + 1].join(","),
+        );
+        let model = Ensemble::from_json(&tree_json(&chain)).unwrap();
+        assert!(model.binned.is_none());
+        let mut raw = [0.0; 2];
+        model.raw_into(&[0.0, 0.0], &mut raw);
+        assert_eq!(raw, [1.0, 0.5]);
     }
 }
