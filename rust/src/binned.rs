@@ -180,15 +180,26 @@ impl BinnedTrees {
     /// [`BLOCK`] rows) into `bins` (one [`Bins`] a feature): row `r`'s value
     /// `v` of feature `f` becomes the count of `f`'s cuts below `v`.
     pub fn bin_block(&self, x: &[f64], width: usize, bins: &mut [Bins]) {
-        for (r, row) in x.chunks_exact(width).take(BLOCK).enumerate() {
-            for &f in &self.used {
-                let v = row[f];
-                bins[f][r] = if v.is_nan() {
-                    NAN_BIN
-                } else {
-                    // At most MAX_CUTS: fits.
-                    self.cuts[f].partition_point(|&c| c < v) as u16
-                };
+        let rows = (x.len() / width.max(1)).min(BLOCK);
+        for &f in &self.used {
+            let cuts = &self.cuts[f];
+            let column = &mut bins[f];
+            // Neighbouring lines often share a value (two in three are 0):
+            // the last value's bin is kept, and a repeat costs no search.
+            let mut last = (f64::NAN, NAN_BIN);
+            for (r, b) in column.iter_mut().enumerate().take(rows) {
+                let v = x[r * width + f];
+                // NaN is never equal: it never takes the kept bin.
+                if v != last.0 {
+                    let bin = if v.is_nan() {
+                        NAN_BIN
+                    } else {
+                        // At most MAX_CUTS: fits.
+                        cuts.partition_point(|&c| c < v) as u16
+                    };
+                    last = (v, bin);
+                }
+                *b = last.1;
             }
         }
     }
