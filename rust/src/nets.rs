@@ -280,6 +280,20 @@ struct NetworkJson {
     layers: Vec<LayerJson>,
 }
 
+/// Either format's fields, for reading a file of unknown format in one parse
+/// ([`Classifier::from_json`]); a file it does not fit is read as before.
+#[derive(Deserialize)]
+struct AnyModelJson {
+    format: Option<serde_json::Value>,
+    classes: Vec<String>,
+    features: Vec<String>,
+    mean: Option<Vec<f64>>,
+    scale: Option<Vec<f64>>,
+    layers: Option<Vec<LayerJson>>,
+    trees: Option<Vec<TreeJson>>,
+    base: Option<Vec<f64>>,
+}
+
 #[derive(Deserialize)]
 struct LayerJson {
     weights: Vec<Vec<f64>>,
@@ -315,7 +329,10 @@ impl Network {
     /// A network from its JSON text; shapes checked as `network_from_dict` does.
     pub fn from_json(text: &str) -> Result<Network, ModelError> {
         check_format(text, MLP_FORMAT)?;
-        let data: NetworkJson = parse_body(text, MLP_FORMAT)?;
+        Network::from_parsed(parse_body(text, MLP_FORMAT)?)
+    }
+
+    fn from_parsed(data: NetworkJson) -> Result<Network, ModelError> {
         let mut width = data.features.len();
         if data.mean.len() != width
             || data.scale.len() != width
@@ -729,7 +746,10 @@ impl Ensemble {
     /// (children in range, one parent a node: no input can make a walk loop).
     pub fn from_json(text: &str) -> Result<Ensemble, ModelError> {
         check_format(text, TREES_FORMAT)?;
-        let data: EnsembleJson = parse_body(text, TREES_FORMAT)?;
+        Ensemble::from_parsed(parse_body(text, TREES_FORMAT)?)
+    }
+
+    fn from_parsed(data: EnsembleJson) -> Result<Ensemble, ModelError> {
         let n_classes = data.classes.len();
         if n_classes == 0 {
             return err("a model needs at least one class");
@@ -917,6 +937,41 @@ impl Classifier {
     /// A model of either kind from its JSON text: a network if the file says
     /// `zhengwen-mlp/1`, else a tree ensemble (whose check names the format).
     pub fn from_json(text: &str) -> Result<Classifier, ModelError> {
+        // One parse when the file is whole; else as below, which gives the
+        // messages of a check by format.
+        if let Ok(any) = serde_json::from_str::<AnyModelJson>(text) {
+            if let Some(serde_json::Value::String(format)) = &any.format {
+                match (format.as_str(), any.mean, any.scale, any.layers, any.trees) {
+                    (MLP_FORMAT, Some(mean), Some(scale), Some(layers), _) => {
+                        let (classes, features) = (any.classes, any.features);
+                        return Network::from_parsed(NetworkJson {
+                            classes,
+                            features,
+                            mean,
+                            scale,
+                            layers,
+                        })
+                        .map(Classifier::Network);
+                    }
+                    (TREES_FORMAT, _, _, _, Some(trees)) => {
+                        let (classes, features, base) = (any.classes, any.features, any.base);
+                        return Ensemble::from_parsed(EnsembleJson {
+                            classes,
+                            features,
+                            trees,
+                            base,
+                        })
+                        .map(Classifier::Ensemble);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Self::from_json_by_format(text)
+    }
+
+    /// [`Classifier::from_json`] by the `format` field, then the file read as that.
+    fn from_json_by_format(text: &str) -> Result<Classifier, ModelError> {
         let head: FormatJson =
             serde_json::from_str(text).map_err(|e| ModelError(format!("not a model file: {e}")))?;
         match head.format {
@@ -1215,6 +1270,40 @@ mod tests {
         assert_eq!(e.0, "not a zhengwen-trees/1 model: format='pickle'");
         let based = tree_json(CLASS0).replace(r#""trees""#, r#""base":[1.0],"trees""#);
         assert!(Ensemble::from_json(&based).is_err());
+    }
+
+    #[test]
+    fn one_parse_reads_every_file_as_the_check_by_format_does() {
+        let net = net_json(HAND_LAYERS, r#"["x"]"#, "[0.0]");
+        let trees = tree_json(CLASS0);
+        let texts = [
+            net.clone(),
+            trees.clone(),
+            net.replace(MLP_FORMAT, TREES_FORMAT),
+            trees.replace(TREES_FORMAT, MLP_FORMAT),
+            trees.replace(TREES_FORMAT, "pickle"),
+            net.replace(r#""format":"zhengwen-mlp/1","#, ""),
+            net.replace(r#""scale":[1.0],"#, ""),
+            net.replace(r#""mean":[0.0]"#, r#""mean":[0.0,1.0]"#),
+            net.replace(r#""format":"zhengwen-mlp/1""#, r#""format":5"#),
+            net.replace(r#""classes""#, r#""format":"x","classes""#),
+            trees.replace(r#""trees""#, r#""base":[1.0],"trees""#),
+            trees.replace(r#""trees""#, r#""mean":"no","trees""#),
+            trees.replace(r#""left":[1,-1]"#, r#""left":[0,-1]"#),
+            "{".to_string(),
+            "[]".to_string(),
+        ];
+        for text in texts {
+            let show = |r: Result<Classifier, ModelError>| match r {
+                Ok(model) => format!("{model:?}"),
+                Err(e) => format!("error: {e}"),
+            };
+            assert_eq!(
+                show(Classifier::from_json(&text)),
+                show(Classifier::from_json_by_format(&text)),
+                "{text}"
+            );
+        }
     }
 
     #[test]
