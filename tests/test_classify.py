@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -89,12 +91,42 @@ def test_network_refuses_inconsistent_shapes() -> None:
         network_from_dict(data)
 
 
-def test_shipped_networks_give_the_same_beliefs_in_blocks() -> None:
-    """A long page goes through the network in row blocks; every row's belief is unchanged."""
-    from zhengwen.classify import NET_ROW_BLOCK, Network, load
+def network_like(name: str, seed: int) -> object:
+    """A network of random weights with the inputs and classes of the package's model ``name``
+    (124 or 177 features, 128 hidden units): the package ships trees, and networks of the size
+    ``tools/train.py --model distilled`` exports are still read (``classify.Network``)."""
+    from zhengwen.classify import Network, load
 
-    model = load("pass1")
+    shipped = load(name)
+    n, hidden, k = len(shipped.features), 128, len(shipped.classes)
+    rng = np.random.default_rng(seed)
+    data = {
+        "format": MLP_FORMAT,
+        "classes": list(shipped.classes),
+        "features": list(shipped.features),
+        "mean": rng.normal(0.0, 1.0, n).tolist(),
+        "scale": rng.uniform(0.5, 2.0, n).tolist(),
+        "layers": [
+            {
+                "weights": rng.normal(0.0, n**-0.5, (n, hidden)).tolist(),
+                "bias": rng.normal(0.0, 0.1, hidden).tolist(),
+            },
+            {
+                "weights": rng.normal(0.0, hidden**-0.5, (hidden, k)).tolist(),
+                "bias": np.zeros(k).tolist(),
+            },
+        ],
+    }
+    model = network_from_dict(data)
     assert isinstance(model, Network)
+    return model
+
+
+def test_networks_give_the_same_beliefs_in_blocks() -> None:
+    """A long page goes through the network in row blocks; every row's belief is unchanged."""
+    from zhengwen.classify import NET_ROW_BLOCK
+
+    model: Any = network_like("pass1", 1)
     rng = np.random.default_rng(3)
     x = rng.gamma(1.0, 5.0, size=(2 * NET_ROW_BLOCK + 17, len(model.features)))
     whole = model.predict(x)
@@ -135,10 +167,7 @@ def test_models_from_dicts_of_numpy_values() -> None:
 
 
 def test_network_in_single_precision_stays_close_to_double() -> None:
-    from zhengwen.classify import Network, load
-
-    model = load("pass2")
-    assert isinstance(model, Network)
+    model: Any = network_like("pass2", 2)
     rng = np.random.default_rng(5)
     x = rng.gamma(1.0, 5.0, size=(700, len(model.features)))
     x[::3] = 0.0
@@ -149,14 +178,29 @@ def test_network_in_single_precision_stays_close_to_double() -> None:
 
 # 8300 rows: above rust/src/stack.rs's SQUASH_PAGE_ROWS (8192), where the core
 # squashes a block of rows at a time instead of the whole page.
-@pytest.mark.parametrize(("suffix", "rows"), [("", 1500), ("-html", 1500), ("", 8300)])
-def test_core_beliefs_equal_the_passes_composed_in_python(suffix: str, rows: int) -> None:
+@pytest.mark.parametrize(
+    ("suffix", "rows", "kind"),
+    [
+        ("", 1500, "shipped"),
+        ("-html", 1500, "shipped"),
+        ("", 1500, "networks"),
+        ("", 8300, "shipped"),
+        ("", 8300, "networks"),
+    ],
+)
+def test_core_beliefs_equal_the_passes_composed_in_python(
+    suffix: str, rows: int, kind: str
+) -> None:
     """decode.beliefs runs both passes and the stacking in the core for the package's
-    models; composed in Python (any other model takes that way) they give the same."""
+    models (the shipped trees, or networks of their inputs); composed in Python (any
+    other model takes that way) they give the same."""
     from zhengwen import decode
     from zhengwen.classify import load
 
-    first, second = load("pass1" + suffix), load("pass2" + suffix)
+    if kind == "networks":
+        first, second = network_like("pass1", 3), network_like("pass2", 4)
+    else:
+        first, second = load("pass1" + suffix), load("pass2" + suffix)
 
     class Wrapped:
         def __init__(self, model: object) -> None:

@@ -459,5 +459,7 @@ def test_a_long_page_read_a_block_at_a_time_decides_as_read_whole(seed_text: str
     assert blocked.dropped == whole.dropped
     doc = extract("\n".join(lines))
     assert [line.label for line in doc.lines] == whole.labels
-    # A page that exercises the rules: several kinds of line, and re-readings.
-    assert len(set(whole.labels)) >= 3 and whole.dropped
+    # A page that exercises the rules: several kinds of line. (Whether the body's
+    # re-reading drops a line of it depends on the models: with the networks it
+    # dropped some, the trees keep them all; `dropped` is compared above either way.)
+    assert len(set(whole.labels)) >= 3

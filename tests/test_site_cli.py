@@ -29,8 +29,9 @@ from zhengwen.site import SiteTemplates
 needs_fastwarc = pytest.mark.skipif(find_spec("fastwarc") is None, reason="needs fastwarc")
 
 MENU = ["首页", "新闻", "财经", "体育", "科技", "当前位置：首页 > 新闻 > 正文"]
-# A site's line that a page read alone keeps as body (it reads as a sentence under the article).
-SLOGAN = "欢迎广大读者朋友积极投稿，共同记录这个时代的精彩故事，本站将择优刊发并支付稿酬。"
+# A site's line that a page read alone keeps as body: a sentence of prose under the article, which
+# the models read as body (0.77 to 0.83) but not beyond what a site template's evidence overturns.
+SLOGAN = "记者将持续关注相关进展，为读者带来更多来自基层一线的报道，敬请关注后续报道。"
 FOOTER = ["关于我们 | 联系我们 | 广告服务", "版权所有 示例日报社 京ICP备12345678号"]
 TOPICS = ["春耕", "高铁", "图书馆", "社区养老", "夜市", "新能源汽车"]
 TOPICS += ["乡村振兴", "博物馆", "马拉松", "非遗", "植树", "防汛"]
