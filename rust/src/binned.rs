@@ -214,6 +214,38 @@ impl BinnedTrees {
         acc: &mut [f64; BLOCK],
         rows: usize,
     ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: this CPU has AVX2.
+            return unsafe { self.add_leaves_avx2(trees, bins, acc, rows) };
+        }
+        self.add_leaves_any(trees, bins, acc, rows);
+    }
+
+    /// [`BinnedTrees::add_leaves`] compiled for AVX2: a node's comparison
+    /// takes 16 lines an instruction (the baseline's SSE2 takes 8).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn add_leaves_avx2(
+        &self,
+        trees: std::ops::Range<usize>,
+        bins: &[Bins],
+        acc: &mut [f64; BLOCK],
+        rows: usize,
+    ) {
+        self.add_leaves_any(trees, bins, acc, rows);
+    }
+
+    /// [`BinnedTrees::add_leaves`] for any CPU; inlined into each caller, so
+    /// that it is compiled with the caller's instructions.
+    #[inline(always)]
+    fn add_leaves_any(
+        &self,
+        trees: std::ops::Range<usize>,
+        bins: &[Bins],
+        acc: &mut [f64; BLOCK],
+        rows: usize,
+    ) {
         match self.width {
             16 => self.add::<u16>(trees, bins, acc, rows),
             32 => self.add::<u32>(trees, bins, acc, rows),
@@ -222,6 +254,7 @@ impl BinnedTrees {
     }
 
     /// [`BinnedTrees::add_leaves`] with leaf masks of type `W`.
+    #[inline(always)]
     fn add<W: Mask>(
         &self,
         trees: std::ops::Range<usize>,
@@ -276,3 +309,45 @@ macro_rules! mask {
 }
 
 mask!(u16, u32, u64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_instruction_set_gives_the_same_sums() {
+        // Two trees over three features: x0 <= 1 ? (x1 <= 5 ? a : b) : (x2 <= 0 ? c : d), and
+        // x2 <= 3 ? e : f; inputs that fall on each side of every threshold, and NaN.
+        let trees = [
+            TreeView {
+                feature: &[0, 1, 2],
+                threshold: &[1.0, 5.0, 0.0],
+                left: &[1, -1, -3],
+                right: &[2, -2, -4],
+                value: &[0.5, -1.25, 2.0, 3.5],
+            },
+            TreeView {
+                feature: &[2],
+                threshold: &[3.0],
+                left: &[-1],
+                right: &[-2],
+                value: &[0.125, -0.75],
+            },
+        ];
+        let layout = BinnedTrees::new(&trees, 3, 8).expect("fits");
+        let grid = [f64::NAN, -1.0, 0.0, 1.0, 2.0, 3.0, 5.0, 6.0];
+        let x: Vec<f64> = (0..BLOCK * 3)
+            .map(|i| grid[(i * 7 + i / 3) % grid.len()])
+            .collect();
+        let mut bins = vec![[0; BLOCK]; 3];
+        layout.bin_block(&x, 3, &mut bins);
+        let (mut fast, mut any) = ([0.0; BLOCK], [0.0; BLOCK]);
+        layout.add_leaves(0..2, &bins, &mut fast, BLOCK);
+        layout.add_leaves_any(0..2, &bins, &mut any, BLOCK);
+        assert_eq!(fast, any);
+        // By hand, the first row (NaN, 6, 5): NaN goes right at the root, 5 right at x2 <= 0
+        // (leaf d); and right at x2 <= 3 (leaf f).
+        assert!(x[0].is_nan() && x[1] == 6.0 && x[2] == 5.0);
+        assert_eq!(any[0], 3.5 - 0.75);
+    }
+}

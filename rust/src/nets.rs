@@ -22,7 +22,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyByteArray;
 use serde::Deserialize;
 
-use crate::binned::{BinnedTrees, TreeView};
+use crate::binned::{BinnedTrees, Bins, TreeView};
 
 /// The format tag of a network file.
 pub const MLP_FORMAT: &str = "zhengwen-mlp/1";
@@ -838,7 +838,7 @@ impl Ensemble {
         let width = self.features.len();
         let k = self.classes.len();
         let mut acc = [0.0f64; TREE_ROW_BLOCK];
-        let mut bins = vec![[0u16; TREE_ROW_BLOCK]; width.max(1)];
+        let mut bins: Vec<Bins> = vec![[0; TREE_ROW_BLOCK]; width.max(1)];
         let rows = out.len() / k;
         for start in (0..rows).step_by(TREE_ROW_BLOCK) {
             let n = TREE_ROW_BLOCK.min(rows - start);
