@@ -600,8 +600,8 @@ pub struct Ensemble {
     /// Trees `class_start[k]..class_start[k + 1]` are class `k`'s, in file order.
     class_start: Vec<usize>,
     base: Vec<f64>,
-    /// The same trees complete and over binned inputs, walked instead when
-    /// they fit that layout (as shallow trees as `tools/train.py` grows do).
+    /// The same trees as leaf masks over binned inputs, evaluated instead of
+    /// walked when every tree has at most 64 leaves (`tools/train.py` grows 15).
     binned: Option<Box<BinnedTrees>>,
 }
 
@@ -833,7 +833,7 @@ impl Ensemble {
         self.raw_walked_into(x, out);
     }
 
-    /// [`Ensemble::raw_into`] through the complete trees over binned inputs.
+    /// [`Ensemble::raw_into`] by leaf masks over binned inputs (`binned.rs`).
     fn raw_binned_into(&self, binned: &BinnedTrees, x: &[f64], out: &mut [f64]) {
         let width = self.features.len();
         let k = self.classes.len();
@@ -858,7 +858,7 @@ impl Ensemble {
         }
     }
 
-    /// [`Ensemble::raw_into`] by the node arrays, for trees of any depth.
+    /// [`Ensemble::raw_into`] by walking the node arrays, for trees of any size.
     fn raw_walked_into(&self, x: &[f64], out: &mut [f64]) {
         let width = self.features.len();
         let k = self.classes.len();
