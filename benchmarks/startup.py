@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from compare import ROOT, affinity, current_cpus, zhengwen_command  # noqa: E402
+
 SEED = "fixtures/seed.txt"
 TARGET_MS = 80
 
@@ -63,23 +65,11 @@ print(json.dumps([(n, t - marks[0][1]) for n, t in marks]), file=sys.__stdout__)
 """
 
 
-def pinned(cpu: int | None) -> Callable[[], None] | None:
-    """A ``preexec_fn`` that puts the child on ``cpu`` (None: no pinning)."""
-    if cpu is None or not hasattr(os, "sched_setaffinity"):
-        return None
-    return lambda: os.sched_setaffinity(0, {cpu})
-
-
-def wall(cmd: list[str], cpu: int | None) -> float:
+def wall(cmd: list[str], pin: list[int] | None) -> float:
     """Wall seconds of ``cmd`` from start to exit."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, check=True, preexec_fn=pinned(cpu))
+    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, check=True, preexec_fn=affinity(pin))
     return time.perf_counter() - t0
-
-
-def zhengwen_command() -> list[str]:
-    exe = Path(sys.executable).parent / "zhengwen"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "zhengwen"]
 
 
 def main() -> int:
@@ -87,20 +77,21 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--cpu", type=int, default=None, help="pin to this CPU (default: the last)")
     args = parser.parse_args()
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [None]
-    cpu = args.cpu if args.cpu is not None else cpus[-1]
+    cpus = current_cpus()
+    cpu = args.cpu if args.cpu is not None else (cpus[-1] if cpus else None)
+    pin = None if cpu is None else [cpu]
 
     bare = [sys.executable, "-c", "pass"]
     staged = [sys.executable, "-c", f"SEED = {SEED!r}\n" + STAGED]
     whole = [*zhengwen_command(), SEED]
     for cmd in (bare, whole):  # warm the page cache
-        wall(cmd, cpu)
+        wall(cmd, pin)
     bare_s, whole_s, stages = [], [], []
     for _ in range(args.runs):
-        bare_s.append(wall(bare, cpu))
-        whole_s.append(wall(whole, cpu))
+        bare_s.append(wall(bare, pin))
+        whole_s.append(wall(whole, pin))
         out = subprocess.run(
-            staged, cwd=ROOT, capture_output=True, text=True, check=True, preexec_fn=pinned(cpu)
+            staged, cwd=ROOT, capture_output=True, text=True, check=True, preexec_fn=affinity(pin)
         )
         marks = json.loads(out.stdout)
         stages.append([(name, t - prev) for (name, t), (_, prev) in zip(marks[1:], marks)])
