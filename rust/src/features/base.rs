@@ -219,113 +219,148 @@ const FLAG_COLUMNS: [usize; 9] = [
     col::MARKDOWN,
 ];
 
-/// What a line's base row says beyond itself, from the per-line pass.
-struct LineSummary {
-    han: f64,
-    prose: bool,
-    chars: usize,
+/// A line's own columns as a few integers: its class counts, how it starts
+/// and ends, and its whole-line and line-start lexicon kinds. A long page
+/// keeps these from its one pass over the characters, so that each block
+/// of its rows is written ([`LineMeasure::write`]) without reading the
+/// line again.
+#[derive(Clone, Copy)]
+struct LineMeasure {
+    /// Per class, its characters (the newline class kept at 0).
+    counts: [u32; N_CLASSES],
+    /// The [`END_BITS`] flags.
+    ends: u8,
+    /// Lexicon kinds of the whole line, and of its start.
+    exact: u64,
+    start: u64,
 }
 
-/// The per-line columns of `line` in `row` (zeros on entry): counts, ends,
-/// whole-line and line-start lexicon hits; `pair(a, b)` gets each pair of
-/// adjacent Han characters.
-fn line_columns(
-    table: &ClassTable,
-    lexicon: &Lexicon,
-    layout: &Layout,
-    line: &[u8],
-    row: &mut [f64],
-    mut pair: impl FnMut(u32, u32),
-) -> LineSummary {
-    let mut counts = [0u32; N_CLASSES];
-    let mut ends = Ends::default();
-    let mut prev: Option<(u32, Class)> = None;
-    let mut chars = 0usize;
-    for (_, cp) in code_points(line) {
-        let class = table.class(cp);
-        if chars == 0 {
-            ends.first = class;
-            ends.first_cp = cp;
-        }
-        chars += 1;
-        counts[usize::from(class)] += 1;
-        if let Some((p, pc)) = prev {
-            if is_han(pc) && is_han(class) {
-                pair(p, cp);
-            }
-            ends.before_last = pc;
-        }
-        ends.last = class;
-        ends.last_cp = cp;
-        prev = Some((cp, class));
-    }
-    counts[usize::from(NEWLINE)] = 0;
-    let c = |class: Class| f64::from(counts[usize::from(class)]);
-    let length: f64 = counts.iter().map(|&k| f64::from(k)).sum();
-    let safe = length.max(1.0);
-    let han = c(HAN) + c(HAN_FUNC);
-    let nonempty = length > 0.0;
-    let (first, last) = if nonempty {
-        (ends.first, ends.last)
-    } else {
-        (OTHER, OTHER)
-    };
-    // Python's `"" in CLOSERS` is true: an empty line ends with a closer
-    // and an opener, as the reference has it.
-    let closer = chars == 0 || cp_in(ends.last_cp, CLOSERS);
-    let opener = chars == 0 || cp_in(ends.last_cp, OPENERS);
-    let before_closer = if closer && length >= 2.0 {
-        ends.before_last
-    } else {
-        OTHER
-    };
-    let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    row[col::CHARS] = length;
-    row[col::LOG_CHARS] = length.ln_1p();
-    row[col::HAN] = han;
-    row[col::HAN_RATIO] = han / safe;
-    row[col::FUNC_RATIO] = c(HAN_FUNC) / han.max(1.0);
-    row[col::SENT_END] = c(SENT_END);
-    row[col::CLAUSE] = c(CLAUSE);
-    row[col::PUNCT_RATIO] = (c(SENT_END) + c(CLAUSE)) / safe;
-    row[col::QUOTE] = c(QUOTE);
-    row[col::DIGIT_RATIO] = c(DIGIT) / safe;
-    row[col::LATIN_RATIO] = c(LATIN) / safe;
-    row[col::SEP_RATIO] = c(SEP) / safe;
-    row[col::PERIOD] = c(PERIOD);
-    row[col::ENDS_SENTENCE] = flag(last == SENT_END || last == PERIOD || before_closer == SENT_END);
-    row[col::ENDS_CLOSER] = flag(closer);
-    row[col::ENDS_OPEN] = flag(opener || last == CLAUSE);
-    row[col::FIRST_IS_DIGIT] = flag(first == DIGIT);
-    row[col::FIRST_IS_SEP] = flag(first == SEP || first == QUOTE);
-    row[col::STARTS_PUNCT] = flag(
-        first == CLAUSE
-            || first == SENT_END
-            || first == PERIOD
-            || (first == QUOTE && cp_in(ends.first_cp, CLOSERS)),
-    );
-    let prose = is_prose(han, row[col::PUNCT_RATIO]);
+/// Bits of [`LineMeasure::ends`], each a 0/1 column.
+const END_BITS: [usize; 7] = [
+    col::ENDS_SENTENCE,
+    col::ENDS_CLOSER,
+    col::ENDS_OPEN,
+    col::FIRST_IS_DIGIT,
+    col::FIRST_IS_SEP,
+    col::STARTS_PUNCT,
+    col::BRACKETED,
+];
 
-    // Whole-line and line-start look-ups, past leading bullets and brackets.
-    if chars > 0 {
-        row[col::BRACKETED] = flag(cp_in(ends.first_cp, "【[") && cp_in(ends.last_cp, "】]"));
-        let exact = lexicon.get(strip(line, true, true, is_edge));
-        let head = strip(line, true, false, is_edge);
-        // Each prefix of `head` up to `most` characters, by its end.
-        let most = lexicon.longest.min(PREFIX_MAX_CHARS);
-        let ends = code_points(head)
-            .map(|(at, _)| at)
-            .skip(1)
-            .chain(std::iter::once(head.len()));
-        let start = ends
-            .take(most)
-            .fold(0, |mask, end| mask | lexicon.get(&head[..end]));
-        for kind in 0..layout.kinds {
-            row[layout.lex_exact(kind)] = flag(exact >> kind & 1 == 1);
-            row[layout.lex_start(kind)] = flag(start >> kind & 1 == 1);
+impl LineMeasure {
+    /// Reads `line`'s characters once; `pair(a, b)` gets each pair of
+    /// adjacent Han characters. Also gives the line's code points.
+    fn of(
+        table: &ClassTable,
+        lexicon: &Lexicon,
+        line: &[u8],
+        mut pair: impl FnMut(u32, u32),
+    ) -> (Self, usize) {
+        let mut counts = [0u32; N_CLASSES];
+        let mut ends = Ends::default();
+        let mut prev: Option<(u32, Class)> = None;
+        let mut chars = 0usize;
+        for (_, cp) in code_points(line) {
+            let class = table.class(cp);
+            if chars == 0 {
+                ends.first = class;
+                ends.first_cp = cp;
+            }
+            chars += 1;
+            counts[usize::from(class)] += 1;
+            if let Some((p, pc)) = prev {
+                if is_han(pc) && is_han(class) {
+                    pair(p, cp);
+                }
+                ends.before_last = pc;
+            }
+            ends.last = class;
+            ends.last_cp = cp;
+            prev = Some((cp, class));
         }
+        counts[usize::from(NEWLINE)] = 0;
+        let length: u64 = counts.iter().map(|&k| u64::from(k)).sum();
+        let (first, last) = if length > 0 {
+            (ends.first, ends.last)
+        } else {
+            (OTHER, OTHER)
+        };
+        // Python's `"" in CLOSERS` is true: an empty line ends with a closer
+        // and an opener, as the reference has it.
+        let closer = chars == 0 || cp_in(ends.last_cp, CLOSERS);
+        let opener = chars == 0 || cp_in(ends.last_cp, OPENERS);
+        let before_closer = if closer && length >= 2 {
+            ends.before_last
+        } else {
+            OTHER
+        };
+        let flags = [
+            last == SENT_END || last == PERIOD || before_closer == SENT_END,
+            closer,
+            opener || last == CLAUSE,
+            first == DIGIT,
+            first == SEP || first == QUOTE,
+            first == CLAUSE
+                || first == SENT_END
+                || first == PERIOD
+                || (first == QUOTE && cp_in(ends.first_cp, CLOSERS)),
+            chars > 0 && cp_in(ends.first_cp, "【[") && cp_in(ends.last_cp, "】]"),
+        ];
+        let mut measure = Self {
+            counts,
+            ends: flags
+                .iter()
+                .enumerate()
+                .fold(0, |bits, (j, &on)| bits | u8::from(on) << j),
+            exact: 0,
+            start: 0,
+        };
+        // Whole-line and line-start look-ups, past leading bullets and brackets.
+        if chars > 0 {
+            measure.exact = lexicon.get(strip(line, true, true, is_edge));
+            let head = strip(line, true, false, is_edge);
+            // Each prefix of `head` up to `most` characters, by its end.
+            let most = lexicon.longest.min(PREFIX_MAX_CHARS);
+            let ends = code_points(head)
+                .map(|(at, _)| at)
+                .skip(1)
+                .chain(std::iter::once(head.len()));
+            measure.start = ends
+                .take(most)
+                .fold(0, |mask, end| mask | lexicon.get(&head[..end]));
+        }
+        (measure, chars)
     }
-    LineSummary { han, prose, chars }
+
+    /// The line's own columns into `row` (zeros on entry): counts, ends,
+    /// whole-line and line-start lexicon hits.
+    fn write(&self, layout: &Layout, row: &mut [f64]) -> (f64, bool) {
+        let c = |class: Class| f64::from(self.counts[usize::from(class)]);
+        let length: f64 = self.counts.iter().map(|&k| f64::from(k)).sum();
+        let safe = length.max(1.0);
+        let han = c(HAN) + c(HAN_FUNC);
+        row[col::CHARS] = length;
+        row[col::LOG_CHARS] = length.ln_1p();
+        row[col::HAN] = han;
+        row[col::HAN_RATIO] = han / safe;
+        row[col::FUNC_RATIO] = c(HAN_FUNC) / han.max(1.0);
+        row[col::SENT_END] = c(SENT_END);
+        row[col::CLAUSE] = c(CLAUSE);
+        row[col::PUNCT_RATIO] = (c(SENT_END) + c(CLAUSE)) / safe;
+        row[col::QUOTE] = c(QUOTE);
+        row[col::DIGIT_RATIO] = c(DIGIT) / safe;
+        row[col::LATIN_RATIO] = c(LATIN) / safe;
+        row[col::SEP_RATIO] = c(SEP) / safe;
+        row[col::PERIOD] = c(PERIOD);
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        for (j, &column) in END_BITS.iter().enumerate() {
+            row[column] = flag(self.ends >> j & 1 == 1);
+        }
+        for kind in 0..layout.kinds {
+            row[layout.lex_exact(kind)] = flag(self.exact >> kind & 1 == 1);
+            row[layout.lex_start(kind)] = flag(self.start >> kind & 1 == 1);
+        }
+        (han, is_prose(han, row[col::PUNCT_RATIO]))
+    }
 }
 
 /// What a page's base rows need of the whole page, a few values a line:
@@ -338,6 +373,11 @@ pub(crate) struct BaseFacts {
     flags: Vec<u16>,
     /// Per line: characters of the date matches that start in it.
     date: Vec<f64>,
+    /// Per line, its own columns as integers; empty when [`BaseFacts::new`]
+    /// wrote every row in place.
+    measures: Vec<LineMeasure>,
+    /// Lexicon words anywhere in a line: (line, word) as one scan of the page finds them.
+    inline: Vec<(usize, usize)>,
     dup: Vec<u32>,
     echo: Vec<u32>,
     overlap: Vec<f64>,
@@ -353,7 +393,9 @@ impl BaseFacts {
     /// as [`BaseFacts::rows`] gives them, and hands the row to `each` (the
     /// context's running sums read only these; the page-wide columns are not
     /// yet known). With `rows` (the whole page, zeros) each row is made in
-    /// place and kept, so that [`BaseFacts::rows`] need not make it again.
+    /// place and kept, so that [`BaseFacts::rows`] need not make it again;
+    /// without, each line's [`LineMeasure`] is kept (64 bytes), from which
+    /// [`BaseFacts::rows`] writes the row without reading the line again.
     pub(crate) fn new(
         table: &ClassTable,
         lexicon: &Lexicon,
@@ -392,6 +434,8 @@ impl BaseFacts {
         let mut prose = Vec::with_capacity(n);
         let mut lengths = Vec::with_capacity(n);
         let mut before = Vec::with_capacity(n);
+        // Without `rows`, each line's measure is kept for BaseFacts::rows.
+        let mut measures = Vec::with_capacity(if rows.is_some() { 0 } else { n });
         let mut scratch = vec![0.0; layout.n_base()];
         // One pass over the characters: class counts, ends, Han pairs.
         let (mut total_han, mut max_han) = (0.0, f64::MIN);
@@ -403,21 +447,27 @@ impl BaseFacts {
                     &mut scratch[..]
                 }
             };
-            let summary = line_columns(table, lexicon, layout, line, row, |a, b| {
+            let (measure, chars) = LineMeasure::of(table, lexicon, line, |a, b| {
                 keys.push(a, b, i);
             });
+            let (han, is_prose) = measure.write(layout, row);
             own_columns(row, date[i], flags[i]);
             each(row);
-            prose.push(summary.prose);
-            lengths.push(summary.chars);
+            if rows.is_none() {
+                measures.push(measure);
+            }
+            prose.push(is_prose);
+            lengths.push(chars);
             before.push(total_han);
-            total_han += summary.han;
-            max_han = max_han.max(summary.han);
+            total_han += han;
+            max_han = max_han.max(han);
         }
 
         Self {
             flags,
             date,
+            measures,
+            inline: inline_hits(lexicon, page),
             dup: repeats(page),
             echo: head_echoes(page, &lengths),
             overlap: prose_overlap(keys, &prose),
@@ -430,10 +480,8 @@ impl BaseFacts {
     /// Fills the base columns of lines `range` into `x` (row 0 is line
     /// `range.start`), zeros on entry unless `line_pass_done`: the rows
     /// [`BaseFacts::new`] already wrote, own columns and all.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn rows(
         &self,
-        table: &ClassTable,
         lexicon: &Lexicon,
         layout: &Layout,
         page: &Page,
@@ -448,23 +496,21 @@ impl BaseFacts {
         if !line_pass_done {
             for i in a..b {
                 let row = x.row_mut(i - a);
-                line_columns(table, lexicon, layout, page.line(i), row, |_, _| {});
+                self.measures[i].write(layout, row);
                 own_columns(row, self.date[i], self.flags[i]);
             }
         }
-        // Lexicon words anywhere in a line: one scan for all kinds at once. No
-        // word holds a newline, so the lines alone find what the page finds.
-        if let Some(ac) = &lexicon.inline {
-            let (start, end) = (page.start(a), page.end(b - 1));
-            for m in ac.find_iter(&page.raw()[start..end]) {
-                let Some(&(mask, width)) = lexicon.inline_words.get(m.pattern().as_usize()) else {
-                    continue;
-                };
-                let row = x.row_mut(page.line_of(start + m.start()) - a);
-                for kind in 0..layout.kinds {
-                    if mask >> kind & 1 == 1 {
-                        row[layout.lex_cover(kind)] += width;
-                    }
+        // The lexicon words found in these lines, in the order the scan found them.
+        let first = self.inline.partition_point(|&(line, _)| line < a);
+        for &(line, word) in self.inline[first..]
+            .iter()
+            .take_while(|&&(line, _)| line < b)
+        {
+            let (mask, width) = lexicon.inline_words[word];
+            let row = x.row_mut(line - a);
+            for kind in 0..layout.kinds {
+                if mask >> kind & 1 == 1 {
+                    row[layout.lex_cover(kind)] += width;
                 }
             }
         }
@@ -497,7 +543,7 @@ impl BaseFacts {
 
 /// A line's date cover (characters of the date matches that start in it, a
 /// share of its characters) and pattern flags, into its row after
-/// [`line_columns`].
+/// [`LineMeasure::write`].
 fn own_columns(row: &mut [f64], date: f64, flags: u16) {
     row[col::DATE_COVER] = (date / row[col::CHARS].max(1.0)).min(1.0);
     for (bit, &c) in FLAG_COLUMNS.iter().enumerate() {
@@ -505,6 +551,19 @@ fn own_columns(row: &mut [f64], date: f64, flags: u16) {
             row[c] = 1.0;
         }
     }
+}
+
+/// Lexicon words of [`MIN_INLINE_WORD`] characters or more anywhere in a
+/// line, as (line, index into `inline_words`): one scan for all kinds at
+/// once. No word holds a newline, so the lines alone find what the page finds.
+fn inline_hits(lexicon: &Lexicon, page: &Page) -> Vec<(usize, usize)> {
+    let Some(ac) = &lexicon.inline else {
+        return Vec::new();
+    };
+    ac.find_iter(page.raw())
+        .map(|m| (page.line_of(m.start()), m.pattern().as_usize()))
+        .filter(|&(_, word)| word < lexicon.inline_words.len())
+        .collect()
 }
 
 /// Per line: how many lines of the page are the same line.

@@ -273,15 +273,7 @@ impl Featurizer {
                 }
             },
         );
-        facts.rows(
-            &self.table,
-            &self.lexicon,
-            &self.layout,
-            page,
-            0..n,
-            &mut x,
-            true,
-        );
+        facts.rows(&self.lexicon, &self.layout, page, 0..n, &mut x, true);
         if let Some(context) = context {
             context.rows(&self.layout, 0..n, &mut x);
         }
@@ -291,9 +283,10 @@ impl Featurizer {
     }
 
     /// What any block of `page`'s rows needs of the whole page, for
-    /// [`Featurizer::fill_rows`]: a few dozen bytes a line, where the whole
-    /// matrix takes `cols` doubles. Each base row is made here once, in the
-    /// per-line pass, for the context's sums, and again when filled.
+    /// [`Featurizer::fill_rows`]: about 150 bytes a line, where the whole
+    /// matrix takes `cols` doubles. The page's characters are read here once:
+    /// each line's own columns are kept as a few integers, and a block's rows
+    /// are written from them when filled.
     pub fn prepare(&self, page: &Page, markup: Option<&Markup>, cols: usize) -> Prepared {
         let n = page.len();
         let with_context = cols >= self.layout.n_all();
@@ -334,7 +327,6 @@ impl Featurizer {
     ) {
         let mut x = Matrix::new(out, prepared.cols);
         prepared.base.rows(
-            &self.table,
             &self.lexicon,
             &self.layout,
             page,
