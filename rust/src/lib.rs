@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod alloc;
 pub mod binned;
 pub mod decode;
 pub mod engine;
@@ -13,6 +14,9 @@ pub mod html;
 pub mod nets;
 pub mod reasons;
 pub mod stack;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Allocator = alloc::Allocator;
 
 /// The extension module `zhengwen._core`.
 #[pymodule]
