@@ -13,14 +13,19 @@ The shapes of pathological page, each named with the full size it stands for:
 
 For each, ``s`` is found by doubling from a small size until one call takes
 ``--target`` seconds (0.1 s by default), and capped at a tenth of the full
-size. Then ``extract`` is timed in CPU seconds at ``s`` (best of 6) and ``10·s``
-(best of 3), the two in turn, twice: with the
-garbage collector as Python runs it, and with it off (``gc.freeze()`` then
-``gc.disable()`` around the call), so that the collector's share shows. A
-linear stage gives a ratio near 10; above ~12 something grows faster than
-the input. ``--full`` also times each case at its full size.
+size. Then ``extract`` is timed in CPU seconds: ten calls at ``s`` in a row,
+then one at ``10·s``, five rounds, the best round of each kept (``t(s)`` is
+the best ten calls over ten), twice: with the garbage collector as Python
+runs it, and with it off (``gc.freeze()`` then ``gc.disable()`` around each
+call), so that the collector's share shows. A linear stage gives a ratio
+near 10; above ~12 something grows faster than the input.
 
-    python benchmarks/linearity.py            # about a minute on a quiet core
+Each sample is the same work, ``10·s`` in all, over about the same time:
+on a shared machine whose speed drifts over seconds, the best of many short
+calls found a fast spell more often than the best of a few long ones did,
+which put a slope on the ratio of its own (docs/reliability.md). ``--full`` also times each case at its full size.
+
+    python benchmarks/linearity.py            # about two minutes on a quiet core
     python benchmarks/linearity.py --full     # the full sizes too (minutes, GBs)
     python benchmarks/linearity.py --profile repeated_lines
 """
@@ -43,7 +48,9 @@ RATIO_LIMIT = 12.0
 """The largest time ratio for ten times the input that still counts as linear
 (10, plus room for timing noise and cache effects)."""
 ROUNDS = 5
-"""Rounds of two calls at s and one at 10·s, taken in turn: the best of each is kept."""
+"""Rounds of ten calls at s and one at 10·s, taken in turn: the best of each is kept."""
+CALLS_AT_S = 10
+"""Calls at s summed into one sample: the same work as one call at 10·s."""
 
 
 def long_line(n: int) -> str:
@@ -164,13 +171,12 @@ def main() -> None:
         small, large = case.make(s), case.make(10 * s)
         row = []
         for collector in (True, False):
-            # Best of ten at s and of five at 10·s, taken in turn (two at s, one at
-            # 10·s, five times over) so that a slower spell of the machine falls on
-            # both: on a shared machine one call in a few is slowed by other work,
-            # and the first call on a big page pays once for memory not yet touched.
+            # The best of five samples each way, taken in turn so that a slower
+            # spell of the machine falls on both; a sample at s is ten calls.
             t1, t10 = float("inf"), float("inf")
             for _ in range(ROUNDS):
-                t1 = min(t1, timed(small, collector), timed(small, collector))
+                ten = sum(timed(small, collector) for _ in range(CALLS_AT_S))
+                t1 = min(t1, ten / CALLS_AT_S)
                 t10 = min(t10, timed(large, collector))
             row.append((t1, t10, t10 / t1))
         worst = max(r[2] for r in row)
