@@ -23,7 +23,8 @@ near 10; above ~12 something grows faster than the input.
 Each sample is the same work, ``10·s`` in all, over about the same time:
 on a shared machine whose speed drifts over seconds, the best of many short
 calls found a fast spell more often than the best of a few long ones did,
-which put a slope on the ratio of its own (docs/reliability.md). ``--full`` also times each case at its full size.
+which put a slope on the ratio of its own (docs/reliability.md). ``--full``
+also times each case at its full size.
 
     python benchmarks/linearity.py            # about two minutes on a quiet core
     python benchmarks/linearity.py --full     # the full sizes too (minutes, GBs)
