@@ -31,7 +31,6 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, NoReturn
 
@@ -451,6 +450,8 @@ def expand_inputs(paths: list[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         if p != STDIN and os.path.isdir(p):
+            from pathlib import Path  # not at import: a page's run reads no folder
+
             out.extend(
                 str(child)
                 for child in sorted(Path(p).iterdir())
@@ -515,6 +516,8 @@ def output_stem(path: str) -> str:
     """
     if path == STDIN:
         return "stdin"
+    from pathlib import Path  # not at import (8 ms of a command's start): only --output-dir
+
     p = Path(path)
     if p.suffix in (".gz", ".zst"):
         p = p.with_suffix("")
@@ -535,6 +538,8 @@ class AtomicWriter:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        from pathlib import Path  # not at import: a page printed to stdout writes no file
+
         self.path = Path(path)
         self._tmp: str | None = None
         self._raw: IO[bytes] | None = None

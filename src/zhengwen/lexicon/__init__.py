@@ -8,11 +8,18 @@ not a silent gap at extraction time.
 from __future__ import annotations
 
 import enum
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-_HERE = Path(__file__).parent
+# This folder, as a plain path: pathlib would cost a command's start its import.
+_HERE = os.path.dirname(__file__)
+
+
+def _text(name: str) -> str:
+    """The text of the data file ``name`` in this folder (UTF-8)."""
+    with open(os.path.join(_HERE, name), encoding="utf-8") as f:
+        return f.read()
 
 
 class Kind(str, enum.Enum):
@@ -29,7 +36,7 @@ class Kind(str, enum.Enum):
 
 def _read(name: str) -> tuple[str, ...]:
     """The phrases of ``<name>.txt``: one a line, ``#`` comments and spaces removed."""
-    text = (_HERE / f"{name}.txt").read_text(encoding="utf-8")
+    text = _text(f"{name}.txt")
     words = []
     for raw in text.splitlines():
         word = "".join(raw.split("#", 1)[0].split())
@@ -49,7 +56,7 @@ def words(kind: Kind) -> tuple[str, ...]:
 @cache
 def function_chars() -> str:
     """Grammar characters (的 了 在 …) from ``function_chars.txt``, one string."""
-    text = (_HERE / "function_chars.txt").read_text(encoding="utf-8")
+    text = _text("function_chars.txt")
     chars = [c for raw in text.splitlines() for c in raw.split("#", 1)[0].split()]
     if not chars or any(len(c) != 1 for c in chars):
         raise ValueError("function_chars.txt must hold one character a line")
@@ -137,7 +144,7 @@ def charset_labels(transport: bool = False) -> dict[str, str]:
     """
     import codecs
 
-    text = (_HERE / "whatwg_labels.txt").read_text(encoding="utf-8")
+    text = _text("whatwg_labels.txt")
     table: dict[str, str] = {}
     group: str | None = None
     for raw in text.splitlines():
