@@ -8,7 +8,7 @@
 //! rule stands out the code is `model:<label>`. Computing it here lets a page
 //! come back from the core with its reasons, not its whole feature matrix.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -281,8 +281,23 @@ impl Reasons {
 }
 
 /// Reasons back to Python, kept surrogates restored (a header's core may hold one).
+///
+/// A page has a few distinct reasons: each is made once, and its lines share
+/// the one `str` (a page of 64,000 lines made 64,000 strings of a dozen
+/// kinds).
 pub fn reasons_to_py<'py>(py: Python<'py>, reasons: &[String]) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    reasons.iter().map(|r| to_py_text(py, r)).collect()
+    let mut made: HashMap<&str, Bound<'py, PyAny>> = HashMap::new();
+    reasons
+        .iter()
+        .map(|r| match made.get(r.as_str()) {
+            Some(text) => Ok(text.clone()),
+            None => {
+                let text = to_py_text(py, r)?;
+                made.insert(r, text.clone());
+                Ok(text)
+            }
+        })
+        .collect()
 }
 
 #[pymethods]
