@@ -17,28 +17,18 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from zhengwen import _core, lexicon
+from zhengwen._data import read_text
 from zhengwen.lexicon import Kind
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (6 ms of start-up)
 if TYPE_CHECKING:
     from typing import Any
-
-# The package's folder, for its data files. A plain path, not pathlib's: importing
-# pathlib costs a command's start about 8 ms, and nothing on a page's path needs it.
-PACKAGE = os.path.dirname(__file__)
-
-
-def _read_data(*parts: str) -> str:
-    """The text of the package data file ``parts`` (UTF-8)."""
-    with open(os.path.join(PACKAGE, *parts), encoding="utf-8") as f:
-        return f.read()
 
 
 # --- features (rust/src/features/) ------------------------------------------
@@ -106,7 +96,7 @@ def stack_columns() -> tuple[int, int, int]:
 @cache
 def model(name: str) -> _core.Model:
     """The packaged model ``model/<name>.json``, parsed once by the core."""
-    return _core.Model(_read_data("model", f"{name}.json"))
+    return _core.Model(read_text("model", f"{name}.json"))
 
 
 @cache
@@ -172,7 +162,7 @@ def ranker_parts(
 
 def ranker_json() -> dict[str, Any]:
     """The packaged ranker's JSON form, ``model/title.json`` (text path)."""
-    data: dict[str, Any] = json.loads(_read_data("model", "title.json"))
+    data: dict[str, Any] = json.loads(read_text("model", "title.json"))
     return data
 
 

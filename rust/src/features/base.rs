@@ -480,7 +480,9 @@ impl BaseFacts {
 
     /// Fills the base columns of lines `range` into `x` (row 0 is line
     /// `range.start`), zeros on entry unless `line_pass_done`: the rows
-    /// [`BaseFacts::new`] already wrote, own columns and all.
+    /// [`BaseFacts::new`] already wrote, own columns and all. Without
+    /// `line_pass_done` the rows are written from the kept measures, which
+    /// only facts made without `rows` have.
     pub(crate) fn rows(
         &self,
         lexicon: &Lexicon,
@@ -495,6 +497,7 @@ impl BaseFacts {
             return;
         }
         if !line_pass_done {
+            debug_assert_eq!(self.measures.len(), page.len(), "facts made with rows");
             for i in a..b {
                 let row = x.row_mut(i - a);
                 self.measures[i].write(layout, row);

@@ -8,21 +8,13 @@ not a silent gap at extraction time.
 from __future__ import annotations
 
 import enum
-import os
 from functools import cache
+
+from zhengwen._data import read_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (6 ms of start-up)
 if TYPE_CHECKING:
     from typing import Any
-
-# This folder, as a plain path: pathlib would cost a command's start its import.
-_HERE = os.path.dirname(__file__)
-
-
-def _text(name: str) -> str:
-    """The text of the data file ``name`` in this folder (UTF-8)."""
-    with open(os.path.join(_HERE, name), encoding="utf-8") as f:
-        return f.read()
 
 
 class Kind(str, enum.Enum):
@@ -39,7 +31,7 @@ class Kind(str, enum.Enum):
 
 def _read(name: str) -> tuple[str, ...]:
     """The phrases of ``<name>.txt``: one a line, ``#`` comments and spaces removed."""
-    text = _text(f"{name}.txt")
+    text = read_text("lexicon", f"{name}.txt")
     words = []
     for raw in text.splitlines():
         word = "".join(raw.split("#", 1)[0].split())
@@ -59,7 +51,7 @@ def words(kind: Kind) -> tuple[str, ...]:
 @cache
 def function_chars() -> str:
     """Grammar characters (的 了 在 …) from ``function_chars.txt``, one string."""
-    text = _text("function_chars.txt")
+    text = read_text("lexicon", "function_chars.txt")
     chars = [c for raw in text.splitlines() for c in raw.split("#", 1)[0].split()]
     if not chars or any(len(c) != 1 for c in chars):
         raise ValueError("function_chars.txt must hold one character a line")
@@ -147,7 +139,7 @@ def charset_labels(transport: bool = False) -> dict[str, str]:
     """
     import codecs
 
-    text = _text("whatwg_labels.txt")
+    text = read_text("lexicon", "whatwg_labels.txt")
     table: dict[str, str] = {}
     group: str | None = None
     for raw in text.splitlines():
